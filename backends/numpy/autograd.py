@@ -1,0 +1,351 @@
+"""Reverse-mode automatic differentiation for the NumPy backend.
+
+Outside a tape, ops take and return plain ndarrays and record nothing. While a
+:class:`Tape` records, the backend's op table is swapped for *recording* ops
+(built by :func:`recorded`): each returns a :class:`Tensor`, a thin wrapper of
+an ndarray that remembers the op that made it, so Python operators and
+indexing on it are recorded too.
+
+A differentiable op carries its backward rule as an attribute, next to its
+forward definition::
+
+    def multiply(x1, x2):
+        return np.multiply(x1, x2)
+
+    @vjp(multiply)
+    def _(g, out, x1, x2):
+        return unbroadcast(g * x2, x1), unbroadcast(g * x1, x2)
+
+The rule gets the output's gradient ``g``, the output ``out`` and the op's
+arguments as plain arrays, and returns one gradient per positional argument
+(``None`` where none flows; a list for an argument that is a list of tensors).
+
+Why a wrapper and not an ndarray subclass: a subclass pays ``__array_finalize__``
+and ``__array_ufunc__`` dispatch on every NumPy call, taped or not, and every
+op's result would need rewrapping; the wrapper exists only inside tapes, so
+code outside a tape runs on bare ndarrays at NumPy's own speed, and
+``np.asarray(tensor)`` returns the wrapped array itself, without a copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from plugnet.operators import TensorOperators
+from plugnet.variables import Variable
+
+# The tapes recording now, innermost last. Recording ops do nothing extra when empty.
+_active: list["Tape"] = []
+# id(object) -> (object, leaf Tensor) for Variables and watched arrays, shared by
+# the tapes that overlap in time (a GAN's two tapes see the same leaves).
+_leaves: dict[int, tuple[object, "Tensor"]] = {}
+
+
+class Node:
+    """One recorded op: its tracked inputs (flat) and the closure computing their gradients."""
+
+    __slots__ = ("parents", "backward", "outputs", "holds")
+
+    def __init__(self, parents, backward, outputs):
+        self.parents = parents  # tuple of Tensor or None, one per flattened argument
+        self.backward = backward  # g -> flat list of gradients; None for a leaf
+        self.outputs = outputs  # None for one output, else [(shape, dtype), ...]
+        self.holds = 0  # tapes that still may need this node
+
+
+class Tensor(TensorOperators):
+    """An ndarray recorded on a tape. ``np.asarray(t)`` returns the array itself."""
+
+    __slots__ = ("_value", "_node", "_index", "__weakref__")
+
+    def __init__(self, value, node, index=0):
+        self._value = value
+        self._node = node
+        self._index = index
+
+    def __array__(self, dtype=None, copy=None):
+        value = np.asarray(self._value)
+        return value if dtype is None else value.astype(dtype, copy=False)
+
+    def numpy(self) -> np.ndarray:
+        return np.asarray(self._value)
+
+    @property
+    def shape(self):
+        return np.shape(self._value)
+
+    @property
+    def dtype(self):
+        return np.asarray(self._value).dtype
+
+    @property
+    def size(self):
+        return np.size(self._value)
+
+    def __repr__(self):
+        return f"<plugnet numpy Tensor shape={self.shape} dtype={self.dtype}>\n{np.asarray(self._value)!r}"
+
+    def __hash__(self):
+        return id(self)
+
+
+def plain(x):
+    """The bare array (or Python value) behind a Tensor or Variable."""
+    t = type(x)
+    if t is Tensor:
+        return x._value
+    if t is Variable or isinstance(x, Variable):
+        return x._value
+    return x
+
+
+def vjp(forward):
+    """Decorator: attach a backward rule to the forward function of an op."""
+
+    def attach(rule):
+        forward.vjp = rule
+        return rule
+
+    return attach
+
+
+def _leaf(obj, value) -> Tensor:
+    entry = _leaves.get(id(obj))
+    if entry is not None:
+        return entry[1]
+    tensor = Tensor(value, Node((), None, None))
+    _leaves[id(obj)] = (obj, tensor)  # holding obj keeps its id from being reused
+    return tensor
+
+
+def _tracked(x):
+    """The Tensor that carries gradients for ``x``, or None for a constant."""
+    t = type(x)
+    if t is Tensor:
+        return x
+    if t is Variable or isinstance(x, Variable):
+        entry = _leaves.get(id(x))
+        if entry is not None:
+            return entry[1]
+        if x._trainable:
+            return _leaf(x, x._value)
+        return None
+    if t is np.ndarray and _leaves:
+        entry = _leaves.get(id(x))
+        return entry[1] if entry is not None else None
+    return None
+
+
+def recorded(forward, rule):
+    """The recording form of a differentiable op ``forward`` with backward ``rule``."""
+
+    def op(*args):
+        if not _active:
+            return forward(*[plain(a) for a in args])
+        parents = []
+        raw = []
+        scanned = []
+        for a in args:
+            if type(a) in (list, tuple) and any(type(i) is Tensor or isinstance(i, Variable) for i in a):
+                items = []
+                for item in a:
+                    t = _tracked(item)
+                    parents.append(t)
+                    items.append(plain(item) if t is None else t._value)
+                raw.append(type(a)(items))
+                scanned.append(True)
+            else:
+                t = _tracked(a)
+                parents.append(t)
+                raw.append(plain(a) if t is None else t._value)
+                scanned.append(False)
+        out = forward(*raw)
+        if not any(p is not None for p in parents):
+            return out
+
+        def backward(g):
+            grads = rule(g, out, *raw)
+            if len(raw) == 1 and not isinstance(grads, tuple):
+                grads = (grads,)
+            flat = []
+            for is_list, a, gi in zip(scanned, raw, grads):
+                if is_list:
+                    flat.extend([None] * len(a) if gi is None else gi)
+                else:
+                    flat.append(gi)
+            return flat
+
+        if isinstance(out, (list, tuple)):
+            node = Node(tuple(parents), backward, [(np.shape(o), np.asarray(o).dtype) for o in out])
+            result = type(out)(Tensor(o, node, i) for i, o in enumerate(out))
+        else:
+            node = Node(tuple(parents), backward, None)
+            result = Tensor(out, node)
+        for tape in _active:
+            tape._nodes.append(node)
+        node.holds = len(_active)
+        return result
+
+    op.__name__ = forward.__name__
+    op.__doc__ = forward.__doc__
+    op.__wrapped__ = forward
+    return op
+
+
+def unwrapping(forward):
+    """The recording-table form of a non-differentiable op: bare arrays in, result out."""
+
+    def op(*args):
+        return forward(*[type(a)(plain(i) for i in a) if type(a) in (list, tuple) else plain(a) for a in args])
+
+    op.__name__ = forward.__name__
+    op.__wrapped__ = forward
+    return op
+
+
+def _topological(root: Node) -> list[Node]:
+    order, seen, stack = [], {id(root)}, [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        stack.append((node, True))
+        for parent in node.parents:
+            if parent is not None and id(parent._node) not in seen:
+                seen.add(id(parent._node))
+                stack.append((parent._node, False))
+    return order  # parents before children
+
+
+def _accumulate(grads: dict, tensor: Tensor, g) -> None:
+    slots = grads.get(id(tensor._node))
+    if slots is None:
+        outputs = tensor._node.outputs
+        slots = grads[id(tensor._node)] = [None] * (1 if outputs is None else len(outputs))
+    index = tensor._index
+    slots[index] = g if slots[index] is None else slots[index] + g
+
+
+def backpropagate(targets, output_gradients=None) -> dict:
+    """Gradients of the sum of ``targets`` for every recorded node they depend on.
+
+    Returns ``{id(node): [gradient per output]}``.
+    """
+    grads: dict = {}
+    roots = []
+    for i, target in enumerate(targets):
+        if type(target) is not Tensor:
+            continue
+        value = np.asarray(target._value)
+        seed = np.ones_like(value) if output_gradients is None else np.asarray(output_gradients[i], value.dtype)
+        _accumulate(grads, target, seed)
+        roots.append(target._node)
+    if not roots:
+        return grads
+    root = Node(tuple(Tensor(None, r) for r in roots), None, None) if len(roots) > 1 else roots[0]
+    for node in reversed(_topological(root)):
+        slots = grads.get(id(node))
+        if slots is None or node.backward is None:
+            continue
+        if node.outputs is None:
+            g = slots[0]
+        else:
+            g = [np.zeros(s, d) if gi is None else gi for gi, (s, d) in zip(slots, node.outputs)]
+        for parent, pg in zip(node.parents, node.backward(g)):
+            if parent is not None and pg is not None:
+                _accumulate(grads, parent, pg)
+    return grads
+
+
+class Tape:
+    """The NumPy backend's side of ``plugnet.GradientTape``."""
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self.persistent = persistent
+        self.watch_accessed_variables = watch_accessed_variables
+        self._nodes: list[Node] = []
+        self._leaves = None
+        self._watched: set[int] = set()
+
+    def __enter__(self):
+        global _leaves
+        if not _active:
+            _leaves = {}
+        self._leaves = _leaves
+        _active.append(self)
+        return self
+
+    def __exit__(self, *exc_info):
+        _active.remove(self)
+        return False
+
+    def watch(self, x) -> None:
+        if type(x) is Tensor:
+            self._watched.add(id(x))
+            return
+        if not isinstance(x, (Variable, np.ndarray)):
+            raise TypeError(f"GradientTape.watch() takes a tensor or Variable, got {type(x).__name__}.")
+        if type(x) is np.ndarray and not np.issubdtype(x.dtype, np.inexact):
+            return  # integer tensors carry no gradient, as in TensorFlow
+        if _active and self._leaves is not _leaves:
+            raise RuntimeError("GradientTape.watch() must be called while the tape records.")
+        _leaf(x, plain(x))
+        self._watched.add(id(x))
+
+    def _source(self, source):
+        if type(source) is Tensor:
+            return source
+        entry = (self._leaves or {}).get(id(source))
+        if entry is None:
+            return None
+        if isinstance(source, Variable) and not self.watch_accessed_variables and id(source) not in self._watched:
+            return None
+        return entry[1]
+
+    def gradient(self, targets, sources, output_gradients=None):
+        if self._nodes is None:
+            raise RuntimeError("This tape's recording has been released; use persistent=True to reuse it.")
+        grads = backpropagate(targets, output_gradients)
+        result = []
+        for source in sources:
+            tensor = self._source(source)
+            slots = None if tensor is None else grads.get(id(tensor._node))
+            g = None if slots is None else slots[tensor._index]
+            if g is not None:
+                want = np.asarray(plain(source)).dtype
+                g = np.asarray(g, dtype=want if np.issubdtype(want, np.inexact) else None)
+            result.append(g)
+        if not self.persistent:
+            self._release()
+        return result
+
+    def _release(self) -> None:
+        """Free what only this tape kept alive: each node's saved arrays and links."""
+        for node in self._nodes or ():
+            node.holds -= 1
+            if node.holds <= 0:
+                node.backward = None
+                node.parents = ()
+        self._nodes = None
+        self._leaves = None
+
+    def reset(self) -> None:
+        self._release()
+        self._nodes = []
+        self._leaves = _leaves
+
+    @contextlib.contextmanager
+    def stop_recording(self):
+        saved = list(_active)
+        _active.clear()
+        try:
+            yield
+        finally:
+            _active[:] = saved
+
+    def __del__(self):
+        if self._nodes:
+            self._release()

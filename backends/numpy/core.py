@@ -1,0 +1,146 @@
+"""Conversion, creation, dtypes, variables and devices for the NumPy backend."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from plugnet.dtypes import standardize_dtype
+
+from .autograd import Tensor, plain, vjp
+
+
+def _dtype(dtype, default: str = "float32"):
+    return np.dtype(default if dtype is None else standardize_dtype(dtype))
+
+
+def _natural_dtype(value) -> np.dtype:
+    """Keras's choice for Python data: floats become float32, ints int32."""
+    array = np.asarray(value)
+    if isinstance(value, (np.ndarray, np.generic)):
+        return array.dtype
+    if array.dtype == np.float64:
+        return np.dtype("float32")
+    if array.dtype == np.int64:
+        return np.dtype("int32")
+    return array.dtype
+
+
+# -- conversion ----------------------------------------------------------------
+
+
+def convert_to_tensor(x, dtype=None):
+    x = plain(x)
+    if dtype is not None:
+        return np.asarray(x, dtype=_dtype(dtype))
+    if type(x) is np.ndarray:
+        return x
+    if isinstance(x, (list, tuple)):
+        x = [plain(i) for i in x]
+    return np.asarray(x, dtype=_natural_dtype(x))
+
+
+@vjp(convert_to_tensor)
+def _(g, out, x, dtype=None):
+    return g.astype(np.asarray(x).dtype, copy=False) if np.issubdtype(np.asarray(x).dtype, np.inexact) else None
+
+
+def convert_to_numpy(x):
+    return np.asarray(plain(x))
+
+
+def is_tensor(x):
+    return type(x) in (np.ndarray, Tensor) or isinstance(x, np.generic)
+
+
+def shape(x):
+    return tuple(np.shape(x))
+
+
+def ndim(x):
+    return np.ndim(x)
+
+
+def size(x):
+    return int(np.size(x))
+
+
+def dtype(x):
+    return standardize_dtype(np.asarray(x).dtype)
+
+
+def cast(x, dtype):
+    return np.asarray(x).astype(_dtype(dtype), copy=False)
+
+
+@vjp(cast)
+def _(g, out, x, dtype):
+    source = np.asarray(x).dtype
+    if not (np.issubdtype(source, np.inexact) and np.issubdtype(out.dtype, np.inexact)):
+        return None, None
+    return g.astype(source, copy=False), None
+
+
+def stop_gradient(x):
+    return plain(x)
+
+
+# -- creation ------------------------------------------------------------------
+
+
+def zeros(shape, dtype=None):
+    return np.zeros(shape, _dtype(dtype))
+
+
+def ones(shape, dtype=None):
+    return np.ones(shape, _dtype(dtype))
+
+
+def full(shape, fill_value, dtype=None):
+    return np.full(shape, fill_value, _dtype(dtype))
+
+
+def zeros_like(x, dtype=None):
+    return np.zeros_like(x, dtype=None if dtype is None else _dtype(dtype))
+
+
+def ones_like(x, dtype=None):
+    return np.ones_like(x, dtype=None if dtype is None else _dtype(dtype))
+
+
+def full_like(x, fill_value, dtype=None):
+    return np.full_like(x, fill_value, dtype=None if dtype is None else _dtype(dtype))
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    if dtype is None:
+        is_int = all(isinstance(v, (int, np.integer)) for v in (start, stop, step) if v is not None)
+        dtype = "int32" if is_int else "float32"
+    if stop is None:
+        start, stop = 0, start
+    return np.arange(start, stop, step, dtype=_dtype(dtype))
+
+
+def linspace(start, stop, num=50, dtype=None):
+    return np.linspace(start, stop, num, dtype=_dtype(dtype))
+
+
+def eye(N, M=None, k=0, dtype=None):
+    return np.eye(N, M, k, dtype=_dtype(dtype))
+
+
+# -- variables and devices ------------------------------------------------------
+
+
+def variable(value, dtype, trainable):
+    """A Variable's storage: a private, writable array."""
+    return np.array(plain(value), dtype=_dtype(dtype), copy=True)
+
+
+def assign(storage, value):
+    """Write in place, so arrays captured elsewhere (optimizer slots) stay valid."""
+    storage[...] = plain(value)
+    return storage
+
+
+def devices():
+    return ["cpu"]

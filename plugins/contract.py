@@ -1,0 +1,288 @@
+"""The op contract: every tensor op a backend provides, declared once.
+
+Each :class:`Op` names a function, its Python signature, its reference meaning
+in NumPy terms and whether gradients flow through it. This one list drives:
+
+* ``plugnet.ops``: one public function per op, with this signature and meaning
+  as its docstring;
+* :func:`assemble`: the completeness check when a backend is loaded (a missing
+  op becomes a function that raises a clear error naming backend and op);
+* the conformance tests, which compare every backend with the NumPy reference
+  and check every differentiable op's gradient against finite differences;
+* ``docs/ops.md``, generated from it.
+
+Conventions shared by every op (as in NumPy and Keras 3):
+
+* ``dtype=None`` means the default float type, ``"float32"``, for floating
+  results, and the natural integer type for integer results; dtypes are given
+  and reported as strings (``"float32"``, ``"int64"``, ``"bool"``).
+* Images are ``channels_last`` unless ``data_format="channels_first"``.
+  Kernels always have Keras's layout: ``conv`` ``(*spatial, in, out)``,
+  ``depthwise_conv`` ``(*spatial, in, multiplier)``, ``conv_transpose``
+  ``(*spatial, out, in)``.
+* ``seed`` is an integer (same seed, same numbers) or ``None``.
+"""
+
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Op:
+    """One op of the contract."""
+
+    name: str
+    signature: str
+    meaning: str
+    differentiable: bool
+    category: str
+
+
+OPS: tuple[Op, ...] = ()
+_CATEGORY = ""
+
+
+def _section(category: str) -> None:
+    global _CATEGORY
+    _CATEGORY = category
+
+
+def _op(name: str, signature: str, meaning: str, grad: bool) -> None:
+    global OPS
+    OPS += (Op(name, signature, meaning, grad, _CATEGORY),)
+
+
+_section("conversion")
+_op("convert_to_tensor", "(x, dtype=None)", "np.asarray(x, dtype); Python floats become float32", True)
+_op("convert_to_numpy", "(x)", "np.asarray(x): a plain ndarray on the host", False)
+_op("is_tensor", "(x)", "True for the backend's own tensor types", False)
+_op("shape", "(x)", "tuple(x.shape), ints (None for unknown dims)", False)
+_op("ndim", "(x)", "x.ndim", False)
+_op("size", "(x)", "x.size", False)
+_op("dtype", "(x)", "x.dtype as a standard name string, e.g. 'float32'", False)
+_op("cast", "(x, dtype)", "x.astype(dtype)", True)
+_op("stop_gradient", "(x)", "x, with no gradient flowing back through it", False)
+
+_section("creation")
+_op("zeros", "(shape, dtype=None)", "np.zeros(shape, dtype)", False)
+_op("ones", "(shape, dtype=None)", "np.ones(shape, dtype)", False)
+_op("full", "(shape, fill_value, dtype=None)", "np.full(shape, fill_value, dtype)", False)
+_op("zeros_like", "(x, dtype=None)", "np.zeros_like(x, dtype)", False)
+_op("ones_like", "(x, dtype=None)", "np.ones_like(x, dtype)", False)
+_op("full_like", "(x, fill_value, dtype=None)", "np.full_like(x, fill_value, dtype)", False)
+_op("arange", "(start, stop=None, step=1, dtype=None)", "np.arange(start, stop, step); int32 for ints, float32 for floats", False)
+_op("linspace", "(start, stop, num=50, dtype=None)", "np.linspace(start, stop, num)", False)
+_op("eye", "(N, M=None, k=0, dtype=None)", "np.eye(N, M, k)", False)
+
+_section("elementwise")
+_op("add", "(x1, x2)", "np.add(x1, x2)", True)
+_op("subtract", "(x1, x2)", "np.subtract(x1, x2)", True)
+_op("multiply", "(x1, x2)", "np.multiply(x1, x2)", True)
+_op("divide", "(x1, x2)", "np.true_divide(x1, x2)", True)
+_op("floor_divide", "(x1, x2)", "np.floor_divide(x1, x2)", False)
+_op("mod", "(x1, x2)", "np.mod(x1, x2)", False)
+_op("power", "(x1, x2)", "np.power(x1, x2)", True)
+_op("maximum", "(x1, x2)", "np.maximum(x1, x2); ties send the gradient to x1", True)
+_op("minimum", "(x1, x2)", "np.minimum(x1, x2); ties send the gradient to x1", True)
+_op("negative", "(x)", "np.negative(x)", True)
+_op("abs", "(x)", "np.abs(x)", True)
+_op("sign", "(x)", "np.sign(x)", False)
+_op("square", "(x)", "np.square(x)", True)
+_op("sqrt", "(x)", "np.sqrt(x)", True)
+_op("rsqrt", "(x)", "1 / np.sqrt(x)", True)
+_op("reciprocal", "(x)", "1 / x", True)
+_op("exp", "(x)", "np.exp(x)", True)
+_op("expm1", "(x)", "np.expm1(x)", True)
+_op("log", "(x)", "np.log(x)", True)
+_op("log1p", "(x)", "np.log1p(x)", True)
+_op("sin", "(x)", "np.sin(x)", True)
+_op("cos", "(x)", "np.cos(x)", True)
+_op("tanh", "(x)", "np.tanh(x)", True)
+_op("floor", "(x)", "np.floor(x)", False)
+_op("ceil", "(x)", "np.ceil(x)", False)
+_op("round", "(x, decimals=0)", "np.round(x, decimals)", False)
+_op("clip", "(x, x_min, x_max)", "np.clip(x, x_min, x_max); gradient 1 inside [x_min, x_max], else 0", True)
+_op("where", "(condition, x1, x2)", "np.where(condition, x1, x2)", True)
+
+_section("comparison")
+_op("equal", "(x1, x2)", "np.equal(x1, x2)", False)
+_op("not_equal", "(x1, x2)", "np.not_equal(x1, x2)", False)
+_op("less", "(x1, x2)", "np.less(x1, x2)", False)
+_op("less_equal", "(x1, x2)", "np.less_equal(x1, x2)", False)
+_op("greater", "(x1, x2)", "np.greater(x1, x2)", False)
+_op("greater_equal", "(x1, x2)", "np.greater_equal(x1, x2)", False)
+_op("logical_and", "(x1, x2)", "np.logical_and(x1, x2)", False)
+_op("logical_or", "(x1, x2)", "np.logical_or(x1, x2)", False)
+_op("logical_not", "(x)", "np.logical_not(x)", False)
+_op("isnan", "(x)", "np.isnan(x)", False)
+_op("isinf", "(x)", "np.isinf(x)", False)
+_op("isfinite", "(x)", "np.isfinite(x)", False)
+
+_section("activation")
+_op("relu", "(x)", "np.maximum(x, 0)", True)
+_op("relu6", "(x)", "np.clip(x, 0, 6)", True)
+_op("sigmoid", "(x)", "1 / (1 + np.exp(-x))", True)
+_op("softplus", "(x)", "np.log1p(np.exp(x)), computed stably", True)
+_op("softsign", "(x)", "x / (1 + np.abs(x))", True)
+_op("silu", "(x)", "x * sigmoid(x) (swish)", True)
+_op("leaky_relu", "(x, negative_slope=0.2)", "np.where(x >= 0, x, negative_slope * x)", True)
+_op("elu", "(x, alpha=1.0)", "np.where(x > 0, x, alpha * np.expm1(x))", True)
+_op("selu", "(x)", "1.0507009873554805 * elu(x, 1.6732632423543772)", True)
+_op("gelu", "(x, approximate=True)", "x * Phi(x); approximate=True uses the tanh form", True)
+_op("softmax", "(x, axis=-1)", "np.exp(x - logsumexp(x, axis, keepdims=True))", True)
+_op("log_softmax", "(x, axis=-1)", "x - logsumexp(x, axis, keepdims=True)", True)
+
+_section("reduction")
+_op("sum", "(x, axis=None, keepdims=False)", "np.sum(x, axis, keepdims=keepdims)", True)
+_op("mean", "(x, axis=None, keepdims=False)", "np.mean(x, axis, keepdims=keepdims)", True)
+_op("max", "(x, axis=None, keepdims=False)", "np.max(x, axis, keepdims=keepdims); ties share the gradient equally", True)
+_op("min", "(x, axis=None, keepdims=False)", "np.min(x, axis, keepdims=keepdims); ties share the gradient equally", True)
+_op("prod", "(x, axis=None, keepdims=False)", "np.prod(x, axis, keepdims=keepdims)", True)
+_op("var", "(x, axis=None, keepdims=False)", "np.var(x, axis, keepdims=keepdims) (population variance)", True)
+_op("std", "(x, axis=None, keepdims=False)", "np.std(x, axis, keepdims=keepdims) (population deviation)", True)
+_op("logsumexp", "(x, axis=None, keepdims=False)", "np.log(np.sum(np.exp(x), axis, keepdims=keepdims)), computed stably", True)
+_op("cumsum", "(x, axis=None)", "np.cumsum(x, axis)", True)
+_op("argmax", "(x, axis=None, keepdims=False)", "np.argmax(x, axis, keepdims=keepdims)", False)
+_op("argmin", "(x, axis=None, keepdims=False)", "np.argmin(x, axis, keepdims=keepdims)", False)
+_op("all", "(x, axis=None, keepdims=False)", "np.all(x, axis, keepdims=keepdims)", False)
+_op("any", "(x, axis=None, keepdims=False)", "np.any(x, axis, keepdims=keepdims)", False)
+
+_section("linalg")
+_op("matmul", "(x1, x2)", "np.matmul(x1, x2)", True)
+_op("dot", "(x1, x2)", "np.dot(x1, x2)", True)
+_op("tensordot", "(x1, x2, axes=2)", "np.tensordot(x1, x2, axes)", True)
+_op("einsum", "(subscripts, *operands)", "np.einsum(subscripts, *operands)", True)
+
+_section("manipulation")
+_op("reshape", "(x, newshape)", "np.reshape(x, newshape)", True)
+_op("transpose", "(x, axes=None)", "np.transpose(x, axes)", True)
+_op("expand_dims", "(x, axis)", "np.expand_dims(x, axis)", True)
+_op("squeeze", "(x, axis=None)", "np.squeeze(x, axis)", True)
+_op("swapaxes", "(x, axis1, axis2)", "np.swapaxes(x, axis1, axis2)", True)
+_op("moveaxis", "(x, source, destination)", "np.moveaxis(x, source, destination)", True)
+_op("concatenate", "(xs, axis=0)", "np.concatenate(xs, axis)", True)
+_op("stack", "(xs, axis=0)", "np.stack(xs, axis)", True)
+_op("split", "(x, indices_or_sections, axis=0)", "np.split(x, indices_or_sections, axis): a list", True)
+_op("tile", "(x, repeats)", "np.tile(x, repeats)", True)
+_op("repeat", "(x, repeats, axis=None)", "np.repeat(x, repeats, axis)", True)
+_op("pad", "(x, pad_width, mode='constant', constant_values=0)", "np.pad(x, pad_width, mode); modes 'constant', 'reflect', 'symmetric'", True)
+_op("broadcast_to", "(x, shape)", "np.broadcast_to(x, shape)", True)
+_op("flip", "(x, axis=None)", "np.flip(x, axis)", True)
+
+_section("indexing")
+_op("get_item", "(x, key)", "x[key]: ints, slices, None, Ellipsis and integer or boolean arrays", True)
+_op("slice", "(x, start_indices, shape)", "x[tuple(slice(s, s + n) for s, n in zip(start_indices, shape))]", True)
+_op("take", "(x, indices, axis=None)", "np.take(x, indices, axis)", True)
+_op("take_along_axis", "(x, indices, axis=None)", "np.take_along_axis(x, indices, axis)", True)
+_op("one_hot", "(x, num_classes, axis=-1, dtype=None)", "np.eye(num_classes)[x], the new axis at `axis`", False)
+
+_section("nn")
+_op("conv", "(inputs, kernel, strides=1, padding='valid', data_format='channels_last', dilation_rate=1)",
+    "N-d cross-correlation (1, 2 or 3 spatial dims) as keras.ops.conv; padding 'valid' or 'same'", True)
+_op("depthwise_conv", "(inputs, kernel, strides=1, padding='valid', data_format='channels_last', dilation_rate=1)",
+    "each input channel convolved with its own `multiplier` filters, as keras.ops.depthwise_conv", True)
+_op("conv_transpose", "(inputs, kernel, strides=1, padding='valid', output_padding=None, data_format='channels_last', dilation_rate=1)",
+    "the gradient of conv with respect to its input, as keras.ops.conv_transpose", True)
+_op("max_pool", "(inputs, pool_size, strides=None, padding='valid', data_format='channels_last')",
+    "max over each window (strides default to pool_size), as keras.ops.max_pool", True)
+_op("average_pool", "(inputs, pool_size, strides=None, padding='valid', data_format='channels_last')",
+    "mean over each window, 'same' padding averaging only real elements, as keras.ops.average_pool", True)
+_op("moments", "(x, axes, keepdims=False)", "(np.mean(x, axes), np.var(x, axes))", True)
+
+_section("random")
+_op("random_normal", "(shape, mean=0.0, stddev=1.0, dtype=None, seed=None)", "normal samples", False)
+_op("random_uniform", "(shape, minval=0.0, maxval=1.0, dtype=None, seed=None)", "uniform samples in [minval, maxval)", False)
+_op("truncated_normal", "(shape, mean=0.0, stddev=1.0, dtype=None, seed=None)",
+    "normal samples redrawn until within two standard deviations of the mean", False)
+_op("randint", "(shape, minval, maxval, dtype='int32', seed=None)", "integer samples in [minval, maxval)", False)
+_op("dropout", "(inputs, rate, noise_shape=None, seed=None)",
+    "inputs * mask / (1 - rate), mask ~ Bernoulli(1 - rate) broadcast from noise_shape", True)
+
+OP_NAMES: frozenset[str] = frozenset(op.name for op in OPS)
+BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
+
+
+# ---------------------------------------------------------------------------
+# What a backend provides besides ops.
+
+BACKEND_API: dict[str, str] = {
+    "variable": "(value, dtype, trainable) -> native storage for a plugnet.Variable",
+    "assign": "(storage, value) -> storage holding `value` (in place where the framework allows)",
+    "Tape": "class (persistent, watch_accessed_variables): __enter__/__exit__, watch(x), "
+    "gradient(target, sources) -> list, stop_recording() context manager",
+    "devices": "() -> list of device names the backend sees, e.g. ['cpu', 'gpu:0']",
+}
+
+
+@dataclass
+class Backend:
+    """A loaded backend: what ``plugnet.ops`` dispatches to.
+
+    ``ops`` holds one function per op of the contract. ``recording_ops``, when
+    not None, is used instead of ``ops`` while a GradientTape records (the
+    NumPy backend's tape records only there, so no op pays for taping outside
+    a tape). ``missing`` lists the contract ops the backend does not provide.
+    """
+
+    name: str
+    ops: types.SimpleNamespace
+    recording_ops: types.SimpleNamespace | None
+    variable: object
+    assign: object
+    Tape: type
+    devices: object
+    missing: tuple[str, ...] = ()
+    extras: dict = field(default_factory=dict)
+
+
+def _missing_op(backend_name: str, op_name: str):
+    def missing(*args, **kwargs):
+        raise NotImplementedError(
+            f"The {backend_name!r} backend does not implement the op {op_name!r} "
+            f"(plugnet.ops.{op_name}). Use another backend for this model, or ask "
+            f"the backend's authors to add it (see docs/writing-a-backend.md)."
+        )
+
+    missing.__name__ = op_name
+    return missing
+
+
+def find_ops(modules) -> dict:
+    """Collect, from ``modules`` in order, the public function for every contract op."""
+    found = {}
+    for module in modules:
+        for name in OP_NAMES:
+            fn = getattr(module, name, None)
+            if fn is not None and name not in found:
+                found[name] = fn
+    return found
+
+
+def assemble(name: str, ops: dict, *, variable, assign, Tape, devices, recording_ops=None, **extras) -> Backend:
+    """Build a :class:`Backend` from a mapping ``op name -> function``.
+
+    Every contract op that ``ops`` lacks is filled with a function raising a
+    clear ``NotImplementedError`` and listed in ``Backend.missing``.
+    """
+    table = dict(ops)
+    missing = tuple(sorted(OP_NAMES - table.keys()))
+    for op_name in missing:
+        table[op_name] = _missing_op(name, op_name)
+    recording = None
+    if recording_ops is not None:
+        recording = dict(table)
+        recording.update(recording_ops)
+        recording = types.SimpleNamespace(**recording)
+    return Backend(
+        name=name,
+        ops=types.SimpleNamespace(**table),
+        recording_ops=recording,
+        variable=variable,
+        assign=assign,
+        Tape=Tape,
+        devices=devices,
+        missing=missing,
+        extras=extras,
+    )
