@@ -7,9 +7,9 @@
 
 __version__ = "0.1.0"
 
-from plugnet import backend, ops  # noqa: E402
+from plugnet import backend, ops, random, utils  # noqa: E402
 from plugnet.backend import set_backend  # noqa: E402
 from plugnet.tape import GradientTape  # noqa: E402
 from plugnet.variables import Variable  # noqa: E402
 
-__all__ = ["GradientTape", "Variable", "backend", "ops", "set_backend", "__version__"]
+__all__ = ["GradientTape", "Variable", "backend", "ops", "random", "set_backend", "utils", "__version__"]

@@ -138,6 +138,10 @@ def _tracked(x):
     return None
 
 
+def _trackable(x) -> bool:
+    return type(x) is Tensor or isinstance(x, Variable) or (type(x) is np.ndarray and id(x) in _leaves)
+
+
 def recorded(forward, rule):
     """The recording form of a differentiable op ``forward`` with backward ``rule``."""
 
@@ -148,7 +152,7 @@ def recorded(forward, rule):
         raw = []
         scanned = []
         for a in args:
-            if type(a) in (list, tuple) and any(type(i) is Tensor or isinstance(i, Variable) for i in a):
+            if type(a) in (list, tuple) and any(_trackable(i) for i in a):
                 items = []
                 for item in a:
                     t = _tracked(item)

@@ -41,7 +41,8 @@ def convert_to_tensor(x, dtype=None):
 
 @vjp(convert_to_tensor)
 def _(g, out, x, dtype=None):
-    return g.astype(np.asarray(x).dtype, copy=False) if np.issubdtype(np.asarray(x).dtype, np.inexact) else None
+    source = np.asarray(x).dtype
+    return (g.astype(source, copy=False) if np.issubdtype(source, np.inexact) else None), None
 
 
 def convert_to_numpy(x):

@@ -1,0 +1,5 @@
+"""Placeholder replaced by the training loop (compile / fit / evaluate / predict)."""
+
+
+class Trainer:
+    pass
