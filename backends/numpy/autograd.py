@@ -171,7 +171,10 @@ def recorded(forward, rule):
 
         def backward(g):
             grads = rule(g, out, *raw)
-            if len(raw) == 1 and not isinstance(grads, tuple):
+            if not isinstance(grads, tuple):
+                if len(raw) != 1:
+                    raise TypeError(f"backward rule of {forward.__name__!r} must return a tuple of "
+                                    f"{len(raw)} gradients (one per positional argument)")
                 grads = (grads,)
             flat = []
             for is_list, a, gi in zip(scanned, raw, grads):
