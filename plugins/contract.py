@@ -211,7 +211,8 @@ BACKEND_API: dict[str, str] = {
     "variable": "(value, dtype, trainable) -> native storage for a plugnet.Variable",
     "assign": "(storage, value) -> storage holding `value` (in place where the framework allows)",
     "Tape": "class (persistent, watch_accessed_variables): __enter__/__exit__, watch(x), "
-    "gradient(target, sources) -> list, stop_recording() context manager",
+    "gradient(targets, sources, output_gradients) -> list (None for unconnected sources), "
+    "stop_recording() context manager, reset()",
     "devices": "() -> list of device names the backend sees, e.g. ['cpu', 'gpu:0']",
 }
 
@@ -286,3 +287,25 @@ def assemble(name: str, ops: dict, *, variable, assign, Tape, devices, recording
         missing=missing,
         extras=extras,
     )
+
+
+def markdown() -> str:
+    """The contract as a Markdown table (``docs/ops.md`` is this text)."""
+    lines = [
+        "# The op contract",
+        "",
+        "Generated from `plugins/contract.py` by `python -m plugnet.plugins ops-markdown`; do not edit by hand.",
+        "Every backend provides these functions; `plugnet.ops` exposes them with these signatures.",
+        "",
+    ]
+    category = None
+    for op in OPS:
+        if op.category != category:
+            category = op.category
+            lines += ["", f"## {category}", "", "| op | signature | meaning (NumPy terms) | gradient |", "|---|---|---|---|"]
+        meaning = op.meaning.replace("|", "\\|")
+        lines.append(f"| `{op.name}` | `{op.signature}` | {meaning} | {'yes' if op.differentiable else 'no'} |")
+    lines += ["", "## Besides the ops", "", "| name | what |", "|---|---|"]
+    lines += [f"| `{name}` | {text} |" for name, text in BACKEND_API.items()]
+    return "\n".join(lines) + "\n"
+

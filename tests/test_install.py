@@ -22,3 +22,10 @@ def test_installed_from_a_built_package_not_the_source_tree():
         path = Path(module.__file__).resolve()
         assert "site-packages" in path.parts, f"{module.__name__} imported from {path}"
         assert path.parent.name in ("plugnet", "backends", "plugins")
+
+
+def test_the_op_reference_in_docs_is_generated_from_the_contract():
+    from plugnet.plugins.contract import markdown
+
+    docs = Path(__file__).resolve().parents[1] / "docs" / "ops.md"
+    assert docs.read_text() == markdown(), "regenerate: python -m plugnet.plugins ops-markdown > docs/ops.md"

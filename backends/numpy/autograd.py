@@ -44,13 +44,13 @@ _leaves: dict[int, tuple[object, "Tensor"]] = {}
 
 
 class Node:
-    """One recorded op: its tracked inputs (flat) and the closure computing their gradients."""
+    """One recorded op: its tracked inputs and the closure computing their gradients."""
 
     __slots__ = ("parents", "backward", "outputs", "holds")
 
     def __init__(self, parents, backward, outputs):
-        self.parents = parents  # tuple of Tensor or None, one per flattened argument
-        self.backward = backward  # g -> flat list of gradients; None for a leaf
+        self.parents = parents  # ((flat argument index, Tensor), ...) for tracked inputs
+        self.backward = backward  # g -> flat list of gradients, one per flat argument; None for a leaf
         self.outputs = outputs  # None for one output, else [(shape, dtype), ...]
         self.holds = 0  # tapes that still may need this node
 
@@ -101,11 +101,15 @@ def plain(x):
     return x
 
 
+RULES: dict[str, object] = {}
+"""Backward rules by op name, filled by :func:`vjp`."""
+
+
 def vjp(forward):
-    """Decorator: attach a backward rule to the forward function of an op."""
+    """Decorator: register the backward rule of the op ``forward`` (a function or a NumPy ufunc)."""
 
     def attach(rule):
-        forward.vjp = rule
+        RULES[forward.__name__] = rule
         return rule
 
     return attach
@@ -115,7 +119,7 @@ def _leaf(obj, value) -> Tensor:
     entry = _leaves.get(id(obj))
     if entry is not None:
         return entry[1]
-    tensor = Tensor(value, Node((), None, None))
+    tensor = Tensor(value, Node([], None, None))
     _leaves[id(obj)] = (obj, tensor)  # holding obj keeps its id from being reused
     return tensor
 
@@ -143,59 +147,81 @@ def _trackable(x) -> bool:
 
 
 def recorded(forward, rule):
-    """The recording form of a differentiable op ``forward`` with backward ``rule``."""
+    """The recording form of a differentiable op ``forward`` with backward ``rule``.
+
+    This runs for every op inside a tape, so the argument scan is written out
+    for the common cases (arrays, taped tensors, Variables) before the rare
+    ones (lists of tensors, Variable subclasses).
+    """
+    name = forward.__name__
 
     def op(*args):
         if not _active:
             return forward(*[plain(a) for a in args])
+        raw = list(args)
         parents = []
-        raw = []
-        scanned = []
-        for a in args:
-            if type(a) in (list, tuple) and any(_trackable(i) for i in a):
+        lists = None
+        flat = 0
+        for i, a in enumerate(args):
+            kind = type(a)
+            if kind is Tensor:
+                parents.append((flat, a))
+                raw[i] = a._value
+            elif kind is np.ndarray:
+                if _leaves:
+                    entry = _leaves.get(id(a))
+                    if entry is not None:
+                        parents.append((flat, entry[1]))
+            elif kind is Variable or isinstance(a, Variable):
+                raw[i] = a._value
+                tracked = _tracked(a)
+                if tracked is not None:
+                    parents.append((flat, tracked))
+            elif (kind is list or kind is tuple) and any(_trackable(e) for e in a):
                 items = []
-                for item in a:
-                    t = _tracked(item)
-                    parents.append(t)
-                    items.append(plain(item) if t is None else t._value)
-                raw.append(type(a)(items))
-                scanned.append(True)
-            else:
-                t = _tracked(a)
-                parents.append(t)
-                raw.append(plain(a) if t is None else t._value)
-                scanned.append(False)
+                for j, item in enumerate(a):
+                    tracked = _tracked(item)
+                    if tracked is not None:
+                        parents.append((flat + j, tracked))
+                    items.append(plain(item) if tracked is None else tracked._value)
+                raw[i] = kind(items)
+                lists = (lists or ()) + (i,)
+                flat += len(a)
+                continue
+            flat += 1
         out = forward(*raw)
-        if not any(p is not None for p in parents):
+        if not parents:
             return out
 
         def backward(g):
             grads = rule(g, out, *raw)
-            if not isinstance(grads, tuple):
+            if type(grads) is not tuple:
                 if len(raw) != 1:
-                    raise TypeError(f"backward rule of {forward.__name__!r} must return a tuple of "
+                    raise TypeError(f"backward rule of {name!r} must return a tuple of "
                                     f"{len(raw)} gradients (one per positional argument)")
                 grads = (grads,)
-            flat = []
-            for is_list, a, gi in zip(scanned, raw, grads):
-                if is_list:
-                    flat.extend([None] * len(a) if gi is None else gi)
+            if lists is None:
+                return grads
+            flat_grads = []
+            for i, gi in enumerate(grads):
+                if i in lists:
+                    flat_grads.extend([None] * len(raw[i]) if gi is None else gi)
                 else:
-                    flat.append(gi)
-            return flat
+                    flat_grads.append(gi)
+            return flat_grads
 
-        if isinstance(out, (list, tuple)):
-            node = Node(tuple(parents), backward, [(np.shape(o), np.asarray(o).dtype) for o in out])
-            result = type(out)(Tensor(o, node, i) for i, o in enumerate(out))
+        if type(out) in (list, tuple):
+            node = Node(parents, backward, [(np.shape(o), np.asarray(o).dtype) for o in out])
+            result = type(out)(Tensor(o, node, k) for k, o in enumerate(out))
         else:
-            node = Node(tuple(parents), backward, None)
+            node = Node(parents, backward, None)
             result = Tensor(out, node)
         for tape in _active:
             tape._nodes.append(node)
         node.holds = len(_active)
         return result
 
-    op.__name__ = forward.__name__
+    op.__name__ = name
     op.__doc__ = forward.__doc__
     op.__wrapped__ = forward
     return op
@@ -220,8 +246,8 @@ def _topological(root: Node) -> list[Node]:
             order.append(node)
             continue
         stack.append((node, True))
-        for parent in node.parents:
-            if parent is not None and id(parent._node) not in seen:
+        for _, parent in node.parents:
+            if id(parent._node) not in seen:
                 seen.add(id(parent._node))
                 stack.append((parent._node, False))
     return order  # parents before children
@@ -252,7 +278,7 @@ def backpropagate(targets, output_gradients=None) -> dict:
         roots.append(target._node)
     if not roots:
         return grads
-    root = Node(tuple(Tensor(None, r) for r in roots), None, None) if len(roots) > 1 else roots[0]
+    root = Node([(0, Tensor(None, r)) for r in roots], None, None) if len(roots) > 1 else roots[0]
     for node in reversed(_topological(root)):
         slots = grads.get(id(node))
         if slots is None or node.backward is None:
@@ -261,8 +287,10 @@ def backpropagate(targets, output_gradients=None) -> dict:
             g = slots[0]
         else:
             g = [np.zeros(s, d) if gi is None else gi for gi, (s, d) in zip(slots, node.outputs)]
-        for parent, pg in zip(node.parents, node.backward(g)):
-            if parent is not None and pg is not None:
+        flat_grads = node.backward(g)
+        for index, parent in node.parents:
+            pg = flat_grads[index]
+            if pg is not None:
                 _accumulate(grads, parent, pg)
     return grads
 
