@@ -93,8 +93,8 @@ def resolve(identifier, kind: str, names: dict[str, Callable], custom_objects: d
     string looked up in ``names`` (the valid names are listed on a miss), or a
     serialized dict. ``kind`` is used in the error message ("loss", "optimizer").
     """
-    if identifier is None or (callable(identifier) and not isinstance(identifier, (str, type))):
-        return identifier
+    if identifier is None or not isinstance(identifier, (str, dict, type)):
+        return identifier  # an instance or a function: already what the caller wants
     if isinstance(identifier, str):
         if identifier in names:
             return names[identifier]()
@@ -105,6 +105,4 @@ def resolve(identifier, kind: str, names: dict[str, Callable], custom_objects: d
         raise ValueError(f"Unknown {kind} {identifier!r}. Valid {kind} names: {valid}.")
     if isinstance(identifier, dict):
         return deserialize(identifier, custom_objects)
-    if isinstance(identifier, type):
-        return identifier()
-    raise TypeError(f"Could not interpret {kind} identifier {identifier!r} (a {type(identifier).__name__}).")
+    return identifier()

@@ -52,8 +52,9 @@ class Variable(TensorOperators):
         self._backend = _backend.active()
         self._value = self._backend.variable(value, self._dtype, bool(trainable))
         self._trainable = bool(trainable)
+        self._shape = tuple(ops.shape(self._value))
         self.name = name or f"variable_{next(_uid)}"
-        if shape is not None and tuple(self.shape) != tuple(shape):
+        if shape is not None and self._shape != tuple(shape):
             raise ValueError(
                 f"Variable {self.name!r}: the initial value has shape {tuple(self.shape)}, expected {tuple(shape)}."
             )
@@ -67,7 +68,7 @@ class Variable(TensorOperators):
 
     @property
     def shape(self) -> tuple:
-        return tuple(ops.shape(self._value))
+        return self._shape
 
     @property
     def dtype(self) -> str:
@@ -94,18 +95,30 @@ class Variable(TensorOperators):
     # -- writing ------------------------------------------------------------
 
     def assign(self, value):
-        """Replace the value (same shape and dtype); returns the variable."""
-        shape = tuple(ops.shape(value))
-        if shape != self.shape:
-            raise ValueError(f"Variable {self.name!r}: cannot assign a value of shape {shape} to shape {self.shape}.")
-        self._value = self._backend.assign(self._value, ops.stop_gradient(ops.cast(value, self._dtype)))
+        """Replace the value (same shape; cast to the variable's dtype); returns the variable."""
+        self._value = self._backend.assign(self._value, self._checked(value, "assign"))
         return self
 
     def assign_add(self, delta):
-        return self.assign(ops.add(self._value, delta))
+        """Add ``delta`` in place (where the backend allows); returns the variable."""
+        self._value = self._backend.assign_add(self._value, self._checked(delta, "assign_add"))
+        return self
 
     def assign_sub(self, delta):
-        return self.assign(ops.subtract(self._value, delta))
+        """Subtract ``delta`` in place (where the backend allows); returns the variable."""
+        self._value = self._backend.assign_sub(self._value, self._checked(delta, "assign_sub"))
+        return self
+
+    def _checked(self, value, what):
+        shape = getattr(value, "shape", None)
+        if shape is None:
+            value = ops.convert_to_tensor(value, self._dtype)
+            shape = ops.shape(value)
+        if tuple(shape) != self._shape:
+            raise ValueError(
+                f"Variable {self.name!r}: cannot {what} a value of shape {tuple(shape)} to a variable of shape {self._shape}."
+            )
+        return value
 
     __hash__ = object.__hash__
 

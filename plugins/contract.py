@@ -209,7 +209,10 @@ BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
 
 BACKEND_API: dict[str, str] = {
     "variable": "(value, dtype, trainable) -> native storage for a plugnet.Variable",
-    "assign": "(storage, value) -> storage holding `value` (in place where the framework allows)",
+    "assign": "(storage, value) -> storage holding `value` cast to its dtype, recording nothing "
+    "(in place where the framework allows)",
+    "assign_add": "(storage, delta) -> storage + delta, as assign",
+    "assign_sub": "(storage, delta) -> storage - delta, as assign",
     "Tape": "class (persistent, watch_accessed_variables): __enter__/__exit__, watch(x), "
     "gradient(targets, sources, output_gradients) -> list (None for unconnected sources), "
     "stop_recording() context manager, reset()",
@@ -232,6 +235,8 @@ class Backend:
     recording_ops: types.SimpleNamespace | None
     variable: object
     assign: object
+    assign_add: object
+    assign_sub: object
     Tape: type
     devices: object
     missing: tuple[str, ...] = ()
@@ -261,12 +266,18 @@ def find_ops(modules) -> dict:
     return found
 
 
-def assemble(name: str, ops: dict, *, variable, assign, Tape, devices, recording_ops=None, **extras) -> Backend:
+def assemble(name: str, ops: dict, *, variable, assign, Tape, devices, assign_add=None, assign_sub=None,
+             recording_ops=None, **extras) -> Backend:
     """Build a :class:`Backend` from a mapping ``op name -> function``.
 
     Every contract op that ``ops`` lacks is filled with a function raising a
-    clear ``NotImplementedError`` and listed in ``Backend.missing``.
+    clear ``NotImplementedError`` and listed in ``Backend.missing``. Without
+    ``assign_add``/``assign_sub``, they are ``assign`` of the sum/difference.
     """
+    if assign_add is None:
+        assign_add = lambda storage, delta: assign(storage, table["add"](storage, delta))  # noqa: E731
+    if assign_sub is None:
+        assign_sub = lambda storage, delta: assign(storage, table["subtract"](storage, delta))  # noqa: E731
     table = dict(ops)
     missing = tuple(sorted(OP_NAMES - table.keys()))
     for op_name in missing:
@@ -282,6 +293,8 @@ def assemble(name: str, ops: dict, *, variable, assign, Tape, devices, recording
         recording_ops=recording,
         variable=variable,
         assign=assign,
+        assign_add=assign_add,
+        assign_sub=assign_sub,
         Tape=Tape,
         devices=devices,
         missing=missing,

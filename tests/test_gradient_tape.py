@@ -66,7 +66,7 @@ def test_watch_constants_and_watch_accessed_variables_false():
     v = Variable(np.array([3.0, 4.0]))
     with GradientTape(watch_accessed_variables=False) as tape:
         tape.watch(x)
-        loss = ops.sum(x * x * v)
+        loss = ops.sum(ops.multiply(x, x) * v)
     gx, gv = tape.gradient(loss, [x, v])
     np.testing.assert_allclose(numpy_of(gx), [6.0, 16.0])
     assert gv is None

@@ -30,6 +30,8 @@ def create_backend():
         recording_ops=recording_table(ops),
         variable=core.variable,
         assign=core.assign,
+        assign_add=core.assign_add,
+        assign_sub=core.assign_sub,
         Tape=autograd.Tape,
         devices=core.devices,
     )

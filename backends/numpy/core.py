@@ -138,8 +138,18 @@ def variable(value, dtype, trainable):
 
 
 def assign(storage, value):
-    """Write in place, so arrays captured elsewhere (optimizer slots) stay valid."""
+    """Write in place (casting to the storage's dtype), so references to the storage stay valid."""
     storage[...] = plain(value)
+    return storage
+
+
+def assign_add(storage, delta):
+    np.add(storage, plain(delta), out=storage, casting="unsafe")
+    return storage
+
+
+def assign_sub(storage, delta):
+    np.subtract(storage, plain(delta), out=storage, casting="unsafe")
     return storage
 
 
