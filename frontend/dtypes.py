@@ -14,9 +14,25 @@ def floatx() -> str:
     return FLOATX
 
 
+_CACHE: dict = {}
+
+
 def standardize_dtype(dtype) -> str:
     """A dtype name for anything naming a dtype: a string, a NumPy dtype or type,
     a Python type, or a framework dtype (``torch.float32``, ``tf.float32``)."""
+    try:
+        return _CACHE[dtype]  # called on every cast and loss: remember each answer
+    except (KeyError, TypeError):
+        pass
+    name = _standardize(dtype)
+    try:
+        _CACHE[dtype] = name
+    except TypeError:
+        pass
+    return name
+
+
+def _standardize(dtype) -> str:
     if dtype is None:
         return FLOATX
     if isinstance(dtype, str):

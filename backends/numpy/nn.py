@@ -21,11 +21,13 @@ result is about twice as fast as folding a strided im2col gradient.
 from __future__ import annotations
 
 import math
+import weakref
 from itertools import product
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from . import autograd
 from .autograd import vjp
 
 # -- argument checking ---------------------------------------------------------
@@ -173,18 +175,28 @@ class _Windows:
         return as_strided(xp, shape, strides, writeable=False)
 
     def fold(self, parts, batch, channels, dtype):
-        """col2im: sum ``(tap, contribution)`` pairs back onto the unpadded input.
+        """col2im: sum ``(tap, contribution, factor)`` triples back onto the unpadded input.
 
-        Each contribution has shape (batch, *out_size, *channels).
+        Each ``contribution * factor`` (``factor`` may be None) broadcasts to
+        (batch, *out_size, *channels). The product is written straight into
+        place where no two windows share an element (a multiply with ``out=``
+        is several times faster than a masked copy).
         """
-        buffer = np.zeros((batch,) + self.padded + tuple(channels), dtype)
         overlapping = self.overlapping
-        for tap, part in parts:
+        # Windows that tile the input exactly write every element: no need to zero it first.
+        tiles = not overlapping and all(
+            k == s and d == 1 and o * s == n and n == p
+            for k, s, d, o, n, p in zip(self.window, self.strides, self.dilation, self.out_size, self.in_size, self.padded)
+        )
+        buffer = (np.empty if tiles else np.zeros)((batch,) + self.padded + tuple(channels), dtype)
+        for tap, part, factor in parts:
             target = buffer[self.tap(tap)]
             if overlapping:
-                target += part
-            else:  # each input element lies in one window at most: a copy suffices
+                target += part if factor is None else part * factor
+            elif factor is None:
                 target[...] = part
+            else:
+                np.multiply(part, factor, out=target)
         return buffer[self._inner()]
 
 
@@ -207,10 +219,12 @@ def _grouped(g, groups):
 
 
 def _conv(x, kernel, windows, groups):
+    """The conv of channels_last ``x``, and its im2col matrix."""
     *spatial, cg, o = kernel.shape
     matrix = kernel.reshape(-1, cg, groups, o // groups).transpose(2, 0, 1, 3).reshape(groups, -1, o // groups)
-    out = np.matmul(_im2col(x, windows, groups), matrix)  # (groups, rows, o // groups)
-    return out.transpose(1, 0, 2).reshape((x.shape[0],) + windows.out_size + (o,))
+    cols = _im2col(x, windows, groups)
+    out = np.matmul(cols, matrix)  # (groups, rows, o // groups)
+    return out.transpose(1, 0, 2).reshape((x.shape[0],) + windows.out_size + (o,)), cols
 
 
 def _conv_input_grad(g, kernel, windows, groups):
@@ -223,17 +237,33 @@ def _conv_input_grad(g, kernel, windows, groups):
     def parts():
         for index, tap in enumerate(windows.taps):
             part = np.matmul(grouped, per_tap[index])  # (G, rows, Cg), contiguous
-            yield tap, np.moveaxis(part.reshape((groups, batch) + windows.out_size + (cg,)), 0, -2)
+            yield tap, np.moveaxis(part.reshape((groups, batch) + windows.out_size + (cg,)), 0, -2), None
 
     dx = windows.fold(parts(), batch, (groups, cg), np.result_type(g.dtype, kernel.dtype))
     return dx.reshape(dx.shape[: 1 + n] + (groups * cg,))
 
 
-def _conv_kernel_grad(x, g, windows, groups, kernel_shape):
+def _conv_kernel_grad(x, g, windows, groups, kernel_shape, cols=None):
     *spatial, cg, o = kernel_shape
-    cols = _im2col(x, windows, groups)
+    if cols is None:
+        cols = _im2col(x, windows, groups)
     grad = np.matmul(cols.transpose(0, 2, 1), _grouped(g, groups))  # (G, taps * Cg, O/G)
     return grad.reshape(groups, -1, cg, o // groups).transpose(1, 2, 0, 3).reshape(kernel_shape)
+
+
+# While a tape records, conv keeps the im2col matrix of each call by id of its
+# output, for as long as that output lives: the kernel gradient reuses it
+# instead of copying every window again (the same bargain a hand-written
+# im2col layer makes by caching its columns).
+_columns: dict[int, np.ndarray] = {}
+
+
+def _keep_columns(out, cols):
+    if autograd._active:
+        key = id(out)
+        _columns[key] = cols
+        weakref.finalize(out, _columns.pop, key, None)
+    return out
 
 
 class _ConvCall:
@@ -272,7 +302,8 @@ class _ConvCall:
 
 def conv(inputs, kernel, strides=1, padding="valid", data_format="channels_last", dilation_rate=1):
     call = _ConvCall("conv", inputs, kernel, strides, padding, data_format, dilation_rate)
-    return _restore(_conv(call.x, call.kernel, call.windows, call.groups), call.channels_first)
+    out, cols = _conv(call.x, call.kernel, call.windows, call.groups)
+    return _keep_columns(_restore(out, call.channels_first), cols)
 
 
 @vjp(conv)
@@ -280,14 +311,15 @@ def _(g, out, inputs, kernel, strides=1, padding="valid", data_format="channels_
     call = _ConvCall("conv", inputs, kernel, strides, padding, data_format, dilation_rate)
     g = np.moveaxis(g, 1, -1) if call.channels_first else g
     dx = _conv_input_grad(g, call.kernel, call.windows, call.groups)
-    dk = _conv_kernel_grad(call.x, g, call.windows, call.groups, call.kernel.shape)
+    dk = _conv_kernel_grad(call.x, g, call.windows, call.groups, call.kernel.shape, _columns.get(id(out)))
     return (_restore(dx, call.channels_first).astype(call.x.dtype, copy=False),
             dk.astype(call.kernel.dtype, copy=False), None, None, None, None)
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format="channels_last", dilation_rate=1):
     call = _ConvCall("depthwise_conv", inputs, kernel, strides, padding, data_format, dilation_rate, depthwise=True)
-    return _restore(_conv(call.x, call.kernel, call.windows, call.groups), call.channels_first)
+    out, cols = _conv(call.x, call.kernel, call.windows, call.groups)
+    return _keep_columns(_restore(out, call.channels_first), cols)
 
 
 @vjp(depthwise_conv)
@@ -295,7 +327,7 @@ def _(g, out, inputs, kernel, strides=1, padding="valid", data_format="channels_
     call = _ConvCall("depthwise_conv", inputs, kernel, strides, padding, data_format, dilation_rate, depthwise=True)
     g = np.moveaxis(g, 1, -1) if call.channels_first else g
     dx = _conv_input_grad(g, call.kernel, call.windows, call.groups)
-    dk = _conv_kernel_grad(call.x, g, call.windows, call.groups, call.kernel.shape)
+    dk = _conv_kernel_grad(call.x, g, call.windows, call.groups, call.kernel.shape, _columns.get(id(out)))
     kernel = np.asarray(kernel)
     return (_restore(dx, call.channels_first).astype(call.x.dtype, copy=False),
             dk.reshape(kernel.shape).astype(kernel.dtype, copy=False), None, None, None, None)
@@ -341,7 +373,7 @@ def _(g, out, inputs, kernel, strides=1, padding="valid", output_padding=None,
       data_format="channels_last", dilation_rate=1):
     call = _TransposeCall(inputs, kernel, strides, padding, output_padding, data_format, dilation_rate)
     g = np.moveaxis(g, 1, -1) if call.channels_first else g
-    dx = _conv(g, call.kernel, call.windows, 1)
+    dx, _ = _conv(g, call.kernel, call.windows, 1)
     dk = _conv_kernel_grad(g, call.x, call.windows, 1, call.kernel.shape)
     return (_restore(dx, call.channels_first).astype(call.x.dtype, copy=False),
             dk.astype(call.kernel.dtype, copy=False), None, None, None, None, None)
@@ -392,7 +424,7 @@ def _(g, out, inputs, pool_size, strides=None, padding="valid", data_format="cha
             np.equal(xp[windows.tap(tap)], out, out=hit)
             np.logical_and(hit, free, out=hit)
             np.logical_xor(free, hit, out=free)  # hit lies within free: this clears it
-            yield tap, g * hit
+            yield tap, g, hit
 
     dx = windows.fold(parts(), x.shape[0], x.shape[-1:], x.dtype)
     return _restore(dx, call.channels_first), None, None, None, None
@@ -437,7 +469,7 @@ def _(g, out, inputs, pool_size, strides=None, padding="valid", data_format="cha
     x = call.x
     g = np.moveaxis(g, 1, -1) if call.channels_first else g
     share = g / np.asarray(_averaging(call), dtype=g.dtype)
-    dx = call.windows.fold(((tap, share) for tap in call.windows.taps), x.shape[0], x.shape[-1:], x.dtype)
+    dx = call.windows.fold(((tap, share, None) for tap in call.windows.taps), x.shape[0], x.shape[-1:], x.dtype)
     return _restore(dx, call.channels_first), None, None, None, None
 
 

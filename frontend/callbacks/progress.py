@@ -87,8 +87,10 @@ class TqdmBar:
         bar = self._bar
         if bar.total is None or bar.total < seen:
             bar.total = seen
-        self.update(seen, logs)
-        bar.close()
+        if logs:
+            bar.set_postfix_str(format_logs(logs), refresh=False)
+        bar.n = seen
+        bar.close()  # draws the final state once
 
 
 def make_display(total, verbose: int, unit: str = "step"):

@@ -33,8 +33,9 @@ from plugnet.variables import Variable
 _loss_holders: "weakref.WeakSet[Layer]" = weakref.WeakSet()
 # Native dtype object -> (name, is floating), so autocasting costs one dict lookup.
 _dtype_info_cache: dict = {}
-# Sizes substituted for unknown dimensions when a layer is run on placeholder data.
-_PROBE_SIZES = (2, 3)
+# Sizes substituted for unknown dimensions when a layer is run on placeholder
+# data: small, different, and divisible by small factors (reshapes, pooling).
+_PROBE_SIZES = (4, 8)
 
 
 class Layer:
@@ -615,6 +616,21 @@ def get_constraint(identifier):
     raise ValueError(f"A constraint must be a callable weight -> weight, or a registered name; got {identifier!r}.")
 
 
+def registered_class_name(layer) -> str:
+    """The name a config uses for ``layer``'s class: its registered name, else the class name.
+
+    Only a name registered on the class itself counts, so an unregistered
+    subclass of ``Dense`` is not saved as a ``Dense``.
+    """
+    cls = type(layer)
+    return cls.__dict__.get("_registered_name") or cls.__name__
+
+
+def serialize_layer(layer) -> dict:
+    """``{"class_name": ..., "config": ...}`` for a layer, as configs store it."""
+    return {"class_name": registered_class_name(layer), "config": layer.get_config()}
+
+
 def _walk(value):
     if isinstance(value, (Layer, Variable)):
         yield value
@@ -749,6 +765,14 @@ def _probe_output_spec(layer, args, kwargs):
             _ctx.depth = depth + 1
             try:
                 outputs = layer.call(*call_args, **call_kwargs)
+            except Exception as exc:
+                shapes = ", ".join(format_shape(ops.shape(t)) for t in flatten([call_args, call_kwargs])
+                                   if ops.is_tensor(t))
+                raise ValueError(
+                    f"Could not infer the output shape of layer '{layer.name}' by running it on zeros of shape "
+                    f"{shapes}: {type(exc).__name__}: {exc}. Implement compute_output_shape(input_shape) in "
+                    f"{type(layer).__name__} to describe its output."
+                ) from exc
             finally:
                 _ctx.depth = depth
         runs.append(outputs)

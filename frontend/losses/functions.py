@@ -7,31 +7,31 @@ import math
 from plugnet import ops
 from plugnet.dtypes import floatx
 
-from .loss import EPSILON, _prepare, as_tensor
+from .loss import EPSILON, align_y, as_tensor
 
 
 def mean_squared_error(y_true, y_pred):
     """``mean(square(y_true - y_pred), axis=-1)``."""
-    y_true, y_pred = _prepare("mean_squared_error", y_true, y_pred)
+    y_true, y_pred = align_y("mean_squared_error", y_true, y_pred)
     return ops.mean(ops.square(ops.subtract(y_true, y_pred)), axis=-1)
 
 
 def mean_absolute_error(y_true, y_pred):
     """``mean(abs(y_true - y_pred), axis=-1)``."""
-    y_true, y_pred = _prepare("mean_absolute_error", y_true, y_pred)
+    y_true, y_pred = align_y("mean_absolute_error", y_true, y_pred)
     return ops.mean(ops.abs(ops.subtract(y_true, y_pred)), axis=-1)
 
 
 def mean_absolute_percentage_error(y_true, y_pred):
     """``100 * mean(abs((y_true - y_pred) / max(abs(y_true), 1e-7)), axis=-1)``."""
-    y_true, y_pred = _prepare("mean_absolute_percentage_error", y_true, y_pred)
+    y_true, y_pred = align_y("mean_absolute_percentage_error", y_true, y_pred)
     ratio = ops.divide(ops.subtract(y_true, y_pred), ops.maximum(ops.abs(y_true), EPSILON))
     return ops.multiply(ops.mean(ops.abs(ratio), axis=-1), 100.0)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
     """``mean(square(log(1 + max(y_pred, eps)) - log(1 + max(y_true, eps))), axis=-1)``."""
-    y_true, y_pred = _prepare("mean_squared_logarithmic_error", y_true, y_pred)
+    y_true, y_pred = align_y("mean_squared_logarithmic_error", y_true, y_pred)
     diff = ops.subtract(ops.log1p(ops.maximum(y_pred, EPSILON)), ops.log1p(ops.maximum(y_true, EPSILON)))
     return ops.mean(ops.square(diff), axis=-1)
 
@@ -39,7 +39,7 @@ def mean_squared_logarithmic_error(y_true, y_pred):
 def huber(y_true, y_pred, delta=1.0):
     """Quadratic for errors up to ``delta``, linear beyond: ``mean(h(y_pred - y_true), -1)`` with
     ``h(e) = e**2 / 2`` if ``|e| <= delta`` else ``delta * |e| - delta**2 / 2``."""
-    y_true, y_pred = _prepare("huber", y_true, y_pred)
+    y_true, y_pred = align_y("huber", y_true, y_pred)
     error = ops.subtract(y_pred, y_true)
     abs_error = ops.abs(error)
     quadratic = ops.multiply(ops.square(error), 0.5)
@@ -50,7 +50,7 @@ def huber(y_true, y_pred, delta=1.0):
 def log_cosh(y_true, y_pred):
     """``mean(log(cosh(y_pred - y_true)), axis=-1)``, computed stably as
     ``x + softplus(-2x) - log(2)``."""
-    y_true, y_pred = _prepare("log_cosh", y_true, y_pred)
+    y_true, y_pred = align_y("log_cosh", y_true, y_pred)
     x = ops.subtract(y_pred, y_true)
     value = ops.add(x, ops.softplus(ops.multiply(x, -2.0)))
     return ops.subtract(ops.mean(value, axis=-1), math.log(2.0))
@@ -63,7 +63,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     the stable ``max(x, 0) - x*y + log(1 + exp(-|x|))`` is used.
     ``label_smoothing`` moves the labels towards 0.5.
     """
-    y_true, y_pred = _prepare("binary_crossentropy", y_true, y_pred)
+    y_true, y_pred = align_y("binary_crossentropy", y_true, y_pred)
     if label_smoothing:
         y_true = ops.add(ops.multiply(y_true, 1.0 - label_smoothing), 0.5 * label_smoothing)
     if from_logits:
@@ -94,7 +94,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     ``label_smoothing`` mixes the labels with the uniform distribution:
     ``y * (1 - s) + s / num_classes``.
     """
-    y_true, y_pred = _prepare("categorical_crossentropy", y_true, y_pred)
+    y_true, y_pred = align_y("categorical_crossentropy", y_true, y_pred)
     shape_true, shape_pred = tuple(ops.shape(y_true)), tuple(ops.shape(y_pred))
     if shape_true != shape_pred:
         raise ValueError(
@@ -154,7 +154,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 
 def kl_divergence(y_true, y_pred):
     """``sum(y_true * log(y_true / y_pred), axis=-1)``, both clipped to ``[1e-7, 1]``."""
-    y_true, y_pred = _prepare("kl_divergence", y_true, y_pred)
+    y_true, y_pred = align_y("kl_divergence", y_true, y_pred)
     y_true = ops.clip(y_true, EPSILON, 1.0)
     y_pred = ops.clip(y_pred, EPSILON, 1.0)
     return ops.sum(ops.multiply(y_true, ops.log(ops.divide(y_true, y_pred))), axis=-1)
@@ -162,7 +162,7 @@ def kl_divergence(y_true, y_pred):
 
 def poisson(y_true, y_pred):
     """``mean(y_pred - y_true * log(y_pred + 1e-7), axis=-1)``."""
-    y_true, y_pred = _prepare("poisson", y_true, y_pred)
+    y_true, y_pred = align_y("poisson", y_true, y_pred)
     return ops.mean(ops.subtract(y_pred, ops.multiply(y_true, ops.log(ops.add(y_pred, EPSILON)))), axis=-1)
 
 
@@ -173,7 +173,7 @@ def _hinge_labels(y_true):
 
 
 def _hinge_margins(owner, y_true, y_pred):
-    y_true, y_pred = _prepare(owner, y_true, y_pred)
+    y_true, y_pred = align_y(owner, y_true, y_pred)
     return ops.relu(ops.subtract(1.0, ops.multiply(_hinge_labels(y_true), y_pred)))
 
 
@@ -189,7 +189,7 @@ def squared_hinge(y_true, y_pred):
 
 def categorical_hinge(y_true, y_pred):
     """``max(neg - pos + 1, 0)`` with ``pos = sum(y_true * y_pred)``, ``neg = max((1 - y_true) * y_pred)``."""
-    y_true, y_pred = _prepare("categorical_hinge", y_true, y_pred)
+    y_true, y_pred = align_y("categorical_hinge", y_true, y_pred)
     pos = ops.sum(ops.multiply(y_true, y_pred), axis=-1)
     neg = ops.max(ops.multiply(ops.subtract(1.0, y_true), y_pred), axis=-1)
     return ops.relu(ops.add(ops.subtract(neg, pos), 1.0))
@@ -201,5 +201,5 @@ def _l2_normalize(x, axis):
 
 def cosine_similarity(y_true, y_pred, axis=-1):
     """``-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)``: -1 when aligned."""
-    y_true, y_pred = _prepare("cosine_similarity", y_true, y_pred)
+    y_true, y_pred = align_y("cosine_similarity", y_true, y_pred)
     return ops.negative(ops.sum(ops.multiply(_l2_normalize(y_true, axis), _l2_normalize(y_pred, axis)), axis=axis))

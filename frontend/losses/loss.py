@@ -51,7 +51,7 @@ def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
     return x1, x2
 
 
-def _check_broadcastable(owner: str, shape_true, shape_pred) -> None:
+def check_broadcastable(owner: str, shape_true, shape_pred) -> None:
     if shape_true == shape_pred:
         return
     try:
@@ -63,7 +63,7 @@ def _check_broadcastable(owner: str, shape_true, shape_pred) -> None:
         ) from None
 
 
-def _prepare(owner: str, y_true, y_pred):
+def align_y(owner: str, y_true, y_pred):
     """y_pred as a float tensor, y_true cast to its dtype, ranks aligned, shapes checked."""
     y_pred = as_tensor(y_pred)
     dtype = ops.dtype(y_pred)
@@ -71,11 +71,11 @@ def _prepare(owner: str, y_true, y_pred):
         dtype = floatx()
         y_pred = ops.cast(y_pred, dtype)
     y_true, y_pred = squeeze_or_expand_to_same_rank(as_tensor(y_true, dtype), y_pred)
-    _check_broadcastable(owner, tuple(ops.shape(y_true)), tuple(ops.shape(y_pred)))
+    check_broadcastable(owner, tuple(ops.shape(y_true)), tuple(ops.shape(y_pred)))
     return y_true, y_pred
 
 
-def _divide_no_nan(x, y):
+def divide_no_nan(x, y):
     """``x / y``, and 0 where ``y`` is 0."""
     zero = ops.equal(y, 0)
     return ops.where(zero, ops.zeros_like(x), ops.divide(x, ops.where(zero, ops.ones_like(y), y)))
@@ -97,7 +97,7 @@ def _apply_mask(sample_weight, mask, reduction, dtype):
     mask = ops.cast(mask, dtype)
     if reduction in ("sum_over_batch_size", "mean"):
         total = float(math.prod(ops.shape(mask)))
-        mask = ops.multiply(mask, _divide_no_nan(ops.convert_to_tensor(total, dtype), ops.sum(mask)))
+        mask = ops.multiply(mask, divide_no_nan(ops.convert_to_tensor(total, dtype), ops.sum(mask)))
     if sample_weight is None:
         return mask
     mask, sample_weight = squeeze_or_expand_to_same_rank(mask, sample_weight)
@@ -147,7 +147,7 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     if reduction == "sum":
         return total
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
-        return _divide_no_nan(total, ops.sum(sample_weight))
+        return divide_no_nan(total, ops.sum(sample_weight))
     count = math.prod(shape)
     return ops.multiply(total, 1.0 / count) if count else ops.zeros_like(total)
 
@@ -155,8 +155,10 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
 # -- loss classes -------------------------------------------------------------------------
 
 
-def _snake_case(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+def snake_case(name: str) -> str:
+    """Keras's default object names: "TopKCategoricalAccuracy" -> "top_k_categorical_accuracy"."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
 class Loss:
@@ -176,7 +178,7 @@ class Loss:
     """
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
         self.reduction = standardize_reduction(reduction)
         self.dtype = standardize_dtype(dtype or floatx())
 

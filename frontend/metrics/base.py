@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from plugnet import initializers, ops, registry
 from plugnet.dtypes import floatx, standardize_dtype
-from plugnet.losses.loss import _divide_no_nan, as_tensor, squeeze_or_expand_to_same_rank
+from plugnet.losses.loss import as_tensor, divide_no_nan, snake_case, squeeze_or_expand_to_same_rank
 from plugnet.variables import Variable
-
-
-def _snake_case(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
 def register(cls):
@@ -49,7 +43,7 @@ class Metric:
     """
 
     def __init__(self, dtype=None, name=None):
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
         self._dtype = standardize_dtype(dtype or floatx())
         self._variables: list[Variable] = []
 
@@ -174,7 +168,7 @@ class Mean(Metric):
             self.count.assign_add(float(shape[0]) if shape else 1.0)
 
     def result(self):
-        return _divide_no_nan(self.total.value, self.count.value)
+        return divide_no_nan(self.total.value, self.count.value)
 
 
 @register

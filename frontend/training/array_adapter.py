@@ -63,7 +63,7 @@ def check_data_cardinality(x, y=None, sample_weight=None) -> int:
         raise ValueError("No data: x is empty.")
     sizes = []
     for name, leaf in named:
-        shape = np.shape(leaf)
+        shape = tuple(ops.shape(leaf)) if ops.is_tensor(leaf) else np.shape(leaf)
         if not shape:
             raise ValueError(f"{name} is a scalar (shape ()); every array needs a first axis of samples.")
         sizes.append((name, int(shape[0])))

@@ -202,11 +202,12 @@ class CompileMetrics:
     metric's own name for objects and functions, prefixed with the output name
     for a model with several outputs. ``weighted_metrics`` also get the sample
     weights; a weighted metric whose name is taken gets a ``weighted_`` prefix.
+    ``loss`` (as given to compile) lets ``"accuracy"`` pick the matching accuracy.
     """
 
     name = "compile_metrics"
 
-    def __init__(self, metrics=None, weighted_metrics=None, output_names=None):
+    def __init__(self, metrics=None, weighted_metrics=None, output_names=None, loss=None):
         for what, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
             if value is not None and not isinstance(value, (list, tuple, dict)):
                 raise ValueError(
@@ -214,6 +215,7 @@ class CompileMetrics:
                     f"For one metric write {what}=[{value!r}]."
                 )
         self.output_names = output_names
+        self._loss = loss
         self._user = (_map_leaves(_resolve_now, metrics), _map_leaves(_resolve_now, weighted_metrics))
         self._plan = []  # (output index, metric, weighted)
         self._display_names = []
@@ -236,11 +238,15 @@ class CompileMetrics:
             flat_true = [y_true[0] if isinstance(y_true, (list, tuple)) and len(y_true) == 1 else y_true]
         else:
             flat_true = _align_targets(y_true, names, [True] * len(names))
+        try:
+            per_output_loss = align_to_outputs(self._loss, names, "loss", broadcast=True)
+        except ValueError:
+            per_output_loss = [None] * len(names)
         plan, display, taken = [], [], {}
         for weighted, user in zip((False, True), self._user):
             for i, entries in enumerate(self._per_output(user, names, single)):
                 for identifier in entries:
-                    metric = _make_metric(identifier, flat_true[i], flat_pred[i])
+                    metric = _make_metric(identifier, per_output_loss[i], flat_true[i], flat_pred[i])
                     base = metric.name if single else f"{names[i]}_{metric.name}"
                     plan.append((i, metric, weighted))
                     display.append(_unique(base, metric.name, names[i], single, weighted, taken))
@@ -308,32 +314,18 @@ def _resolve_now(identifier):
 
     if _is_shape_dependent(identifier, _SHAPE_DEPENDENT_METRICS):
         return identifier
-    return _named_metric(metrics_module.get(identifier), identifier)
+    return metrics_module.resolve(identifier)
 
 
-def _named_metric(resolved, identifier):
-    """A Metric object named as the user wrote it (a string) or after its own name."""
-    from plugnet import metrics as metrics_module
-
-    if not isinstance(resolved, metrics_module.Metric):
-        if not callable(resolved):
-            raise TypeError(f"Could not interpret metric identifier {identifier!r}.")
-        resolved = metrics_module.MeanMetricWrapper(resolved, name=getattr(resolved, "__name__", None))
-    if isinstance(identifier, str):
-        resolved.name = identifier
-    return resolved
-
-
-def _make_metric(identifier, y_true, y_pred):
+def _make_metric(identifier, loss, y_true, y_pred):
+    """The metric object for one output; ``"accuracy"``/``"crossentropy"`` chosen from the loss and shapes."""
     from plugnet import metrics as metrics_module
 
     if not isinstance(identifier, str):
         return identifier
-    kind = _crossentropy_kind(y_true, y_pred)
     if identifier.lower() in ("accuracy", "acc"):
-        cls = {"binary": metrics_module.BinaryAccuracy, "sparse": metrics_module.SparseCategoricalAccuracy,
-               "categorical": metrics_module.CategoricalAccuracy}[kind]
-    else:
-        cls = {"binary": metrics_module.BinaryCrossentropy, "sparse": metrics_module.SparseCategoricalCrossentropy,
-               "categorical": metrics_module.CategoricalCrossentropy}[kind]
+        return metrics_module.resolve(identifier, loss=loss, y_true_shape=ops.shape(y_true),
+                                      y_pred_shape=ops.shape(y_pred))
+    cls = {"binary": metrics_module.BinaryCrossentropy, "sparse": metrics_module.SparseCategoricalCrossentropy,
+           "categorical": metrics_module.CategoricalCrossentropy}[_crossentropy_kind(y_true, y_pred)]
     return cls(name=identifier)

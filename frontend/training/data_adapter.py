@@ -122,7 +122,7 @@ def unpack_x_y_sample_weight(data):
     >>> unpack_x_y_sample_weight((x, y))
     (x, y, None)
     """
-    if type(data) is tuple or isinstance(data, (tuple, list)):
+    if isinstance(data, (tuple, list)):
         n = len(data)
         if n == 2:
             return data[0], data[1], None

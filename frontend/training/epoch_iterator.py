@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import warnings
 
-from plugnet import ops
+import numpy as np
 
-_CONTAINERS = (list, tuple, dict)
+from plugnet import ops
 
 
 def to_tensors(batch):
-    """Every array in ``batch`` (a leaf, or a tuple/list/dict of them) as a backend tensor."""
+    """Every array in ``batch`` (a leaf, or a tuple/list/dict of them) as a backend tensor.
+
+    NumPy float64 arrays become float32, Keras's default float type.
+    """
     kind = type(batch)
     if kind is tuple or kind is list:
-        return kind(to_tensors(item) for item in batch)
+        return kind([to_tensors(item) for item in batch])
     if kind is dict:
         return {key: to_tensors(value) for key, value in batch.items()}
-    if batch is None or isinstance(batch, (str, bytes)):
-        return batch
-    dtype = getattr(batch, "dtype", None)
-    if dtype is not None and str(dtype) == "float64" and not ops.is_tensor(batch):
+    if batch is None:
+        return None
+    if kind is np.ndarray and batch.dtype == np.float64:
         return ops.convert_to_tensor(batch, "float32")
     return ops.convert_to_tensor(batch)
 
