@@ -53,6 +53,18 @@ def test_dense_on_rank3_input_applies_to_last_axis(rng):
     assert layer.compute_output_shape((None, 7, 3)) == (None, 7, 5)
 
 
+def test_dense_rank3_gradients(rng):
+    layer = Dense(2)
+    x = rng.normal(size=(2, 4, 3)).astype("float32")
+    layer(x)
+    with plugnet.GradientTape() as tape:
+        total = ops.sum(layer(x))
+    d_kernel, d_bias = tape.gradient(total, [layer.kernel, layer.bias])
+    # d sum(x W + b) / dW[i, j] = sum of x[..., i] over batch and steps; / db[j] = batch * steps
+    np.testing.assert_allclose(_np(d_kernel), np.repeat(x.sum((0, 1))[:, None], 2, axis=1), rtol=1e-5)
+    np.testing.assert_allclose(_np(d_bias), [8.0, 8.0])
+
+
 def test_dense_kernel_initializer_is_used():
     layer = Dense(2, kernel_initializer="ones")
     y = _np(layer(np.array([[1.0, 2.0, 3.0]])))
@@ -102,6 +114,22 @@ def test_dense_activity_regularizer_adds_a_loss_per_call(rng):
     np.testing.assert_allclose(float(_np(layer.losses[0])), 0.5 * np.abs(y).sum(), rtol=1e-5)
     layer(x)
     assert len(layer.losses) == 1  # the previous call's loss was replaced, not accumulated
+
+
+def test_dense_constraints_are_attached_to_the_weights():
+    def clip(w):
+        return ops.clip(w, -0.1, 0.1)
+
+    layer = Dense(2, kernel_constraint=clip)
+    layer.build((None, 3))
+    assert layer.kernel.constraint is clip and layer.bias.constraint is None
+
+
+def test_layer_dtype_float64():
+    layer = Dense(2, dtype="float64")
+    y = layer(np.ones((1, 3), dtype="float32"))
+    assert ops.dtype(y) == "float64" and layer.kernel.dtype == "float64"
+    assert layer.get_config()["dtype"] == "float64"
 
 
 # ---------------------------------------------------------------------------- Activation

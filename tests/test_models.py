@@ -277,6 +277,16 @@ def test_model_losses_inside_a_tape_carry_regularizer_gradients():
     np.testing.assert_allclose(_np(tape.gradient(penalty, model.trainable_variables[0])), np.ones((2, 1)))
 
 
+def test_model_losses_collect_activity_penalties_of_the_last_call():
+    inputs = Input(shape=(2,))
+    hidden = Dense(2, kernel_initializer="ones", activity_regularizer=plugnet.regularizers.L1(1.0))(inputs)
+    model = Model(inputs, Dense(1, kernel_regularizer=plugnet.regularizers.L2(1.0), kernel_initializer="ones")(hidden))
+    model(np.ones((1, 2)))
+    assert sorted(float(_np(l)) for l in model.losses) == [2.0, 4.0]  # |h| = 2 + 2; sum(w^2) = 2
+    model(np.full((1, 2), 2.0))
+    assert sorted(float(_np(l)) for l in model.losses) == [2.0, 8.0]
+
+
 # ---------------------------------------------------------------------------- misc
 
 
@@ -303,3 +313,28 @@ def test_flatten_model_on_images(rng):
     assert y.shape == (2, 3)
     np.testing.assert_allclose(y.sum(-1), 1.0, rtol=1e-5)
     assert isinstance(model._stack[0], InputLayer)
+
+
+def test_calling_build_directly_marks_the_layer_built():
+    layer = Dense(3)
+    layer.build((None, 4))
+    assert layer.built and len(layer.weights) == 2
+    layer(np.ones((1, 4)))
+    assert len(layer.weights) == 2  # not built a second time
+    assert layer.get_build_config() == {"input_shape": [None, 4]}
+
+
+@pytest.mark.parametrize("kind", ["sequential", "functional"])
+def test_deepcopy_gives_an_independent_equal_model(kind, rng):
+    import copy
+
+    if kind == "sequential":
+        model = Sequential([Input(shape=(3,)), Dense(2)])
+    else:
+        inputs = Input(shape=(3,))
+        model = Model(inputs, Dense(2)(inputs))
+    clone = copy.deepcopy(model)
+    x = rng.normal(size=(2, 3))
+    np.testing.assert_array_equal(_np(clone(x)), _np(model(x)))
+    clone.weights[0].assign(np.zeros((3, 2)))
+    assert np.abs(model.get_weights()[0]).sum() > 0

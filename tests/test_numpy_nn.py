@@ -1,6 +1,8 @@
 """Convolution and pooling beyond the conformance cases: Keras's output shapes,
 conv_transpose as conv's adjoint, dtypes, larger inputs, errors."""
 
+import gc
+
 import numpy as np
 import pytest
 
@@ -71,7 +73,9 @@ def test_pool_output_shapes_follow_keras(x_shape, kwargs, expected):
     assert ops.shape(ops.average_pool(_f32(*x_shape), **kwargs)) == expected
 
 
-@pytest.mark.parametrize("strides, padding, output_padding", [(1, "valid", None), (2, "same", None), (2, "same", 1), (3, "valid", 2)])
+@pytest.mark.parametrize(
+    "strides, padding, output_padding", [(1, "valid", None), (2, "same", None), (2, "same", 1), (3, "valid", 2)]
+)
 def test_conv_transpose_is_the_adjoint_of_conv(strides, padding, output_padding):
     # <conv(x, w), y> == <x, conv_transpose(y, w)> whenever the shapes line up.
     w = _f32(3, 3, 2, 4, seed=1).astype(np.float64)
@@ -187,3 +191,21 @@ def test_moments_are_numerically_sane_for_large_offsets():
 def test_bad_arguments_raise_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.skipif(plugnet.backend.active().name != "numpy", reason="the NumPy backend's im2col cache")
+def test_conv_releases_its_cached_columns_with_its_output():
+    from plugnet.backends.numpy import nn
+
+    before = len(nn.residuals)
+    x, w = _f32(2, 6, 6, 3), plugnet.Variable(_f32(3, 3, 3, 4, seed=1))
+    with plugnet.GradientTape() as tape:
+        loss = ops.sum(ops.conv(x, w))
+    assert len(nn.residuals) == before + 1
+    (grad,) = tape.gradient(loss, [w])
+    del tape, loss
+    gc.collect()
+    assert len(nn.residuals) == before
+    # The gradient of sum(conv) for a kernel tap is the sum of the inputs that tap sees.
+    want = np.stack([x[:, i:i + 4, j:j + 4].sum(axis=(0, 1, 2)) for i in range(3) for j in range(3)])
+    np.testing.assert_allclose(_np(grad), np.repeat(want.reshape(3, 3, 3, 1), 4, axis=-1), rtol=1e-5)

@@ -352,6 +352,10 @@ class Tape:
             if g is not None:
                 want = np.asarray(plain(source)).dtype
                 g = np.asarray(g, dtype=want if np.issubdtype(want, np.inexact) else None)
+                # Rules may hand one array to several inputs, or a read-only view:
+                # the user gets arrays of their own, safe to modify in place.
+                if not g.flags.writeable or any(g is r for r in result):
+                    g = g.copy()
             result.append(g)
         if not self.persistent:
             self._release()

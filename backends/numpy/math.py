@@ -8,6 +8,10 @@ numbers, integer arrays), and never writes into ``g``, ``out`` or an input.
 
 Constants are Python floats on purpose: NumPy 2 treats them as "weak", so
 float32 inputs stay float32, where an ``np.float64`` constant would promote.
+Sums, maxima and products call the ufunc's ``reduce`` (``np.add.reduce``):
+that is what ``np.sum`` runs, minus a layer of Python that costs more than the
+arithmetic on small arrays. Ops that are exactly a NumPy ufunc are that ufunc,
+so calling them costs no Python frame at all.
 """
 
 from __future__ import annotations
@@ -31,15 +35,18 @@ def unbroadcast(g, x):
     else:
         target, dtype = np.shape(x), getattr(x, "dtype", None)
     if g.shape != target:
-        extra = g.ndim - len(target)
-        if extra:
-            g = g.sum(axis=tuple(range(extra)))
-        axes = tuple(i for i, n in enumerate(target) if n == 1 and g.shape[i] != 1)
-        if axes:
-            g = g.sum(axis=axes, keepdims=True)
+        g = np.add.reduce(g, axis=_broadcast_axes(g.shape, target), keepdims=True).reshape(target)
     if dtype is not None and g.dtype != dtype and dtype.kind in "fc":
         g = g.astype(dtype)
     return g
+
+
+@functools.lru_cache(maxsize=1024)
+def _broadcast_axes(shape: tuple, target: tuple) -> tuple:
+    """The axes of ``shape`` that broadcasting ``target`` to it created or stretched."""
+    extra = len(shape) - len(target)
+    stretched = (i + extra for i, n in enumerate(target) if n == 1 and shape[i + extra] != 1)
+    return (*range(extra), *stretched)
 
 
 def _wants(x) -> bool:
@@ -221,7 +228,7 @@ def rsqrt(x):
 @vjp(rsqrt)
 def _(g, out, x):
     # d/dx x**-0.5 = -0.5 * x**-1.5 = -0.5 * out**3
-    return g * (np.power(out, 3) * -0.5)
+    return g * (out * np.square(out) * -0.5)
 
 
 def reciprocal(x):
@@ -286,9 +293,7 @@ tanh = np.tanh
 
 @vjp(tanh)
 def _(g, out, x):
-    d = np.square(out)
-    d *= -1
-    d += 1
+    d = 1 - np.square(out)
     d *= g
     return d
 
@@ -524,7 +529,9 @@ def _(g, out, x):
 
 
 def silu(x):
-    return np.multiply(x, sigmoid(x))
+    s = sigmoid(x)
+    s *= x
+    return s
 
 
 @vjp(silu)
@@ -625,13 +632,13 @@ def _(g, out, x, approximate=True):
 def _minus_max(x, axis):
     """``x`` minus its max over ``axis``, as a new float array: its exp cannot overflow."""
     x = _as_float(x)
-    return np.subtract(x, np.max(x, axis=axis, keepdims=True))
+    return np.subtract(x, np.maximum.reduce(x, axis=axis, keepdims=True))
 
 
 def softmax(x, axis=-1):
     axis = _axis(axis)
     e = _into(np.exp, _minus_max(x, axis))
-    e /= np.sum(e, axis=axis, keepdims=True)
+    e /= np.add.reduce(e, axis=axis, keepdims=True)
     return e
 
 
@@ -639,28 +646,28 @@ def softmax(x, axis=-1):
 def _(g, out, x, axis=-1):
     axis = _axis(axis)
     d = g * out
-    d -= out * np.sum(d, axis=axis, keepdims=True)
+    d -= out * np.add.reduce(d, axis=axis, keepdims=True)
     return d, None
 
 
 def log_softmax(x, axis=-1):
     axis = _axis(axis)
     s = _minus_max(x, axis)
-    s -= np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
+    s -= np.log(np.add.reduce(np.exp(s), axis=axis, keepdims=True))
     return s
 
 
 @vjp(log_softmax)
 def _(g, out, x, axis=-1):
     axis = _axis(axis)
-    return g - np.exp(out) * np.sum(g, axis=axis, keepdims=True), None
+    return g - np.exp(out) * np.add.reduce(g, axis=axis, keepdims=True), None
 
 
 # -- reduction -----------------------------------------------------------------
 
 
 def sum(x, axis=None, keepdims=False):
-    return np.sum(x, axis=_axis(axis), keepdims=keepdims)
+    return np.add.reduce(x, axis=_axis(axis), keepdims=keepdims)
 
 
 @vjp(sum)
@@ -670,7 +677,11 @@ def _(g, out, x, axis=None, keepdims=False):
 
 
 def mean(x, axis=None, keepdims=False):
-    return np.mean(x, axis=_axis(axis), keepdims=keepdims)
+    axis = _axis(axis)
+    if type(x) is np.ndarray and x.dtype.kind == "f" and x.dtype.itemsize >= 4:
+        total = np.add.reduce(x, axis=axis, keepdims=keepdims)
+        return total / (x.size // (total.size or 1))
+    return np.mean(x, axis=axis, keepdims=keepdims)  # integers, float16: NumPy's accumulator choice
 
 
 @vjp(mean)
@@ -681,11 +692,11 @@ def _(g, out, x, axis=None, keepdims=False):
 
 
 def max(x, axis=None, keepdims=False):
-    return np.max(x, axis=_axis(axis), keepdims=keepdims)
+    return np.maximum.reduce(x, axis=_axis(axis), keepdims=keepdims)
 
 
 def min(x, axis=None, keepdims=False):
-    return np.min(x, axis=_axis(axis), keepdims=keepdims)
+    return np.minimum.reduce(x, axis=_axis(axis), keepdims=keepdims)
 
 
 def _extreme_grad(g, out, x, axis, keepdims):
@@ -695,7 +706,7 @@ def _extreme_grad(g, out, x, axis, keepdims):
     kept = _kept_shape(x.shape, axis)
     hits = x == _keep(out, keepdims, kept)
     g = _keep(g, keepdims, kept)
-    share = g / np.sum(hits, axis=axis, keepdims=True, dtype=g.dtype)
+    share = g / np.add.reduce(hits, axis=axis, keepdims=True, dtype=g.dtype)
     return hits * share, None, None
 
 
@@ -710,7 +721,7 @@ def _(g, out, x, axis=None, keepdims=False):
 
 
 def prod(x, axis=None, keepdims=False):
-    return np.prod(x, axis=_axis(axis), keepdims=keepdims)
+    return np.multiply.reduce(x, axis=_axis(axis), keepdims=keepdims)
 
 
 @vjp(prod)
@@ -726,8 +737,8 @@ def _(g, out, x, axis=None, keepdims=False):
     # nonzero only at the zero of a slice holding exactly one zero, or
     # everywhere in a slice holding none.
     nonzero = np.where(zeros, 1, x)
-    others = np.prod(nonzero, axis=axis, keepdims=True) / nonzero
-    n_zeros = np.sum(zeros, axis=axis, keepdims=True)
+    others = np.multiply.reduce(nonzero, axis=axis, keepdims=True) / nonzero
+    n_zeros = np.add.reduce(zeros, axis=axis, keepdims=True)
     return g * others * np.where(zeros, n_zeros == 1, n_zeros == 0), None, None
 
 
@@ -768,10 +779,10 @@ def _(g, out, x, axis=None, keepdims=False):
 def logsumexp(x, axis=None, keepdims=False):
     axis = _axis(axis)
     x = _as_float(x)
-    m = np.max(x, axis=axis, keepdims=True)
+    m = np.maximum.reduce(x, axis=axis, keepdims=True)
     if not np.isfinite(m).all():  # an all -inf slice gives -inf, an inf gives inf: not NaN
         m = np.where(np.isfinite(m), m, 0)
-    result = np.log(np.sum(_into(np.exp, np.subtract(x, m)), axis=axis, keepdims=True))
+    result = np.log(np.add.reduce(_into(np.exp, np.subtract(x, m)), axis=axis, keepdims=True))
     result += m
     return result if keepdims else np.squeeze(result, axis=axis)
 

@@ -7,7 +7,8 @@ Every windowed op is computed channels_last by one piece of machinery,
 * ``conv`` is im2col (an ``as_strided`` view copied once into a matrix) and one
   (batched, for groups) matmul; its kernel gradient is the transposed matmul,
   its input gradient one small matmul per kernel tap folded back (col2im).
-* ``depthwise_conv`` is ``conv`` with one group per input channel.
+* ``depthwise_conv`` is ``conv`` with one group per input channel; with one
+  channel per group, multiply-accumulating tap by tap beats matmuls.
 * ``conv_transpose`` *is* conv's input gradient, so its gradients are conv's
   forward (for its input) and conv's kernel gradient (for its kernel).
 * pooling reduces tap by tap (``np.maximum``/``np.add`` over strided views,
@@ -185,8 +186,10 @@ class _Windows:
         overlapping = self.overlapping
         # Windows that tile the input exactly write every element: no need to zero it first.
         tiles = not overlapping and all(
-            k == s and d == 1 and o * s == n and n == p
-            for k, s, d, o, n, p in zip(self.window, self.strides, self.dilation, self.out_size, self.in_size, self.padded)
+            k == s and d == 1 and o * s == n == p
+            for k, s, d, o, n, p in zip(
+                self.window, self.strides, self.dilation, self.out_size, self.in_size, self.padded
+            )
         )
         buffer = (np.empty if tiles else np.zeros)((batch,) + self.padded + tuple(channels), dtype)
         for tap, part, factor in parts:
@@ -219,8 +222,10 @@ def _grouped(g, groups):
 
 
 def _conv(x, kernel, windows, groups):
-    """The conv of channels_last ``x``, and its im2col matrix."""
+    """The conv of channels_last ``x``, and its im2col matrix (None for one channel per group)."""
     *spatial, cg, o = kernel.shape
+    if cg == 1 and groups > 1:
+        return _depthwise(x, kernel, windows), None
     matrix = kernel.reshape(-1, cg, groups, o // groups).transpose(2, 0, 1, 3).reshape(groups, -1, o // groups)
     cols = _im2col(x, windows, groups)
     out = np.matmul(cols, matrix)  # (groups, rows, o // groups)
@@ -229,6 +234,8 @@ def _conv(x, kernel, windows, groups):
 
 def _conv_input_grad(g, kernel, windows, groups):
     *spatial, cg, o = kernel.shape
+    if cg == 1 and groups > 1:
+        return _depthwise_input_grad(g, kernel, windows, groups)
     n = len(spatial)
     per_tap = kernel.reshape(-1, cg, groups, o // groups).transpose(0, 2, 3, 1)  # (taps, G, O/G, Cg)
     grouped = _grouped(g, groups)
@@ -245,25 +252,75 @@ def _conv_input_grad(g, kernel, windows, groups):
 
 def _conv_kernel_grad(x, g, windows, groups, kernel_shape, cols=None):
     *spatial, cg, o = kernel_shape
+    if cg == 1 and groups > 1:
+        return _depthwise_kernel_grad(x, g, windows, kernel_shape, groups)
     if cols is None:
         cols = _im2col(x, windows, groups)
     grad = np.matmul(cols.transpose(0, 2, 1), _grouped(g, groups))  # (G, taps * Cg, O/G)
     return grad.reshape(groups, -1, cg, o // groups).transpose(1, 2, 0, 3).reshape(kernel_shape)
 
 
-# While a tape records, conv keeps the im2col matrix of each call by id of its
-# output, for as long as that output lives: the kernel gradient reuses it
-# instead of copying every window again (the same bargain a hand-written
-# im2col layer makes by caching its columns).
-_columns: dict[int, np.ndarray] = {}
+# One input channel per group (depthwise): matmuls would be (rows, taps) x (taps, 1)
+# per channel, and gathering channels first costs more than the arithmetic, so
+# these multiply-accumulate tap by tap over the strided input instead (3x faster).
 
 
-def _keep_columns(out, cols):
-    if autograd._active:
-        key = id(out)
-        _columns[key] = cols
-        weakref.finalize(out, _columns.pop, key, None)
-    return out
+def _per_channel(kernel, groups):
+    """A (*window, 1, G * m) kernel as (taps, G, m)."""
+    return kernel.reshape(-1, groups, kernel.shape[-1] // groups)
+
+
+def _depthwise(x, kernel, windows):
+    weights = _per_channel(kernel, x.shape[-1])
+    xp = windows.pad(x)
+    out = np.zeros((x.shape[0],) + windows.out_size + weights.shape[1:], np.result_type(x.dtype, kernel.dtype))
+    for index, tap in enumerate(windows.taps):
+        out += xp[windows.tap(tap)][..., None] * weights[index]
+    return out.reshape(out.shape[:-2] + (-1,))
+
+
+def _depthwise_input_grad(g, kernel, windows, groups):
+    weights = _per_channel(kernel, groups)
+    g = g.reshape(g.shape[:-1] + weights.shape[1:])  # (batch, *out, channels, m)
+    parts = ((tap, np.einsum("...cm,cm->...c", g, weights[index]), None) for index, tap in enumerate(windows.taps))
+    return windows.fold(parts, g.shape[0], (groups,), np.result_type(g.dtype, kernel.dtype))
+
+
+def _depthwise_kernel_grad(x, g, windows, kernel_shape, groups):
+    xp = windows.pad(x)
+    g = g.reshape(g.shape[:-1] + (groups, kernel_shape[-1] // groups))
+    summed = "abcd"[: x.ndim - 1]  # batch and spatial axes, summed over
+    spec = f"{summed}y,{summed}yz->yz"
+    taps = [np.einsum(spec, xp[windows.tap(tap)], g) for tap in windows.taps]
+    return np.stack(taps).reshape(kernel_shape)
+
+
+class _Residuals:
+    """Arrays a forward computed that its backward rule reuses, keyed by id of the
+    forward's output: stored only while a tape records, dropped with that output.
+
+    conv keeps its im2col matrix (the kernel gradient needs it again) and dropout
+    its scaled mask, the same bargain a hand-written layer makes by caching them.
+    """
+
+    def __init__(self):
+        self._store: dict[int, np.ndarray] = {}
+
+    def keep(self, out, value):
+        if value is not None and autograd._active:
+            key = id(out)
+            self._store[key] = value
+            weakref.finalize(out, self._store.pop, key, None)
+        return out
+
+    def get(self, out):
+        return self._store.get(id(out))
+
+    def __len__(self):
+        return len(self._store)
+
+
+residuals = _Residuals()
 
 
 class _ConvCall:
@@ -300,37 +357,39 @@ class _ConvCall:
         )
 
 
-def conv(inputs, kernel, strides=1, padding="valid", data_format="channels_last", dilation_rate=1):
-    call = _ConvCall("conv", inputs, kernel, strides, padding, data_format, dilation_rate)
+def _conv_forward(call):
     out, cols = _conv(call.x, call.kernel, call.windows, call.groups)
-    return _keep_columns(_restore(out, call.channels_first), cols)
+    return residuals.keep(_restore(out, call.channels_first), cols)
+
+
+def _conv_gradients(call, g, out):
+    """(d inputs, d kernel in the call's grouped layout) of a conv or depthwise_conv."""
+    g = np.moveaxis(g, 1, -1) if call.channels_first else g
+    dx = _conv_input_grad(g, call.kernel, call.windows, call.groups)
+    dk = _conv_kernel_grad(call.x, g, call.windows, call.groups, call.kernel.shape, residuals.get(out))
+    return _restore(dx, call.channels_first).astype(call.x.dtype, copy=False), dk.astype(call.kernel.dtype, copy=False)
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format="channels_last", dilation_rate=1):
+    return _conv_forward(_ConvCall("conv", inputs, kernel, strides, padding, data_format, dilation_rate))
 
 
 @vjp(conv)
 def _(g, out, inputs, kernel, strides=1, padding="valid", data_format="channels_last", dilation_rate=1):
     call = _ConvCall("conv", inputs, kernel, strides, padding, data_format, dilation_rate)
-    g = np.moveaxis(g, 1, -1) if call.channels_first else g
-    dx = _conv_input_grad(g, call.kernel, call.windows, call.groups)
-    dk = _conv_kernel_grad(call.x, g, call.windows, call.groups, call.kernel.shape, _columns.get(id(out)))
-    return (_restore(dx, call.channels_first).astype(call.x.dtype, copy=False),
-            dk.astype(call.kernel.dtype, copy=False), None, None, None, None)
+    return _conv_gradients(call, g, out) + (None, None, None, None)
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format="channels_last", dilation_rate=1):
     call = _ConvCall("depthwise_conv", inputs, kernel, strides, padding, data_format, dilation_rate, depthwise=True)
-    out, cols = _conv(call.x, call.kernel, call.windows, call.groups)
-    return _keep_columns(_restore(out, call.channels_first), cols)
+    return _conv_forward(call)
 
 
 @vjp(depthwise_conv)
 def _(g, out, inputs, kernel, strides=1, padding="valid", data_format="channels_last", dilation_rate=1):
     call = _ConvCall("depthwise_conv", inputs, kernel, strides, padding, data_format, dilation_rate, depthwise=True)
-    g = np.moveaxis(g, 1, -1) if call.channels_first else g
-    dx = _conv_input_grad(g, call.kernel, call.windows, call.groups)
-    dk = _conv_kernel_grad(call.x, g, call.windows, call.groups, call.kernel.shape, _columns.get(id(out)))
-    kernel = np.asarray(kernel)
-    return (_restore(dx, call.channels_first).astype(call.x.dtype, copy=False),
-            dk.reshape(kernel.shape).astype(kernel.dtype, copy=False), None, None, None, None)
+    dx, dk = _conv_gradients(call, g, out)
+    return dx, dk.reshape(np.shape(kernel)), None, None, None, None
 
 
 class _TransposeCall:
@@ -353,9 +412,10 @@ class _TransposeCall:
         if output_padding is None:
             output_padding = (None,) * n
         else:
-            output_padding = tuple(int(p) for p in ((output_padding,) * n if np.ndim(output_padding) == 0 else output_padding))
+            given = output_padding
+            output_padding = tuple(int(p) for p in ((given,) * n if np.ndim(given) == 0 else given))
             if len(output_padding) != n or min(output_padding) < 0:
-                raise ValueError(f"{op}: `output_padding` must be a non-negative int or {n} of them, got {output_padding!r}.")
+                raise ValueError(f"{op}: `output_padding` must be a non-negative int or {n} of them, got {given!r}.")
         self.x, self.kernel = x, kernel
         self.windows = _Windows.transposed(
             x.shape[1:-1], kernel.shape[:n], strides, dilation, _padding(op, padding), output_padding
@@ -433,9 +493,7 @@ def _(g, out, inputs, pool_size, strides=None, padding="valid", data_format="cha
 def _window_counts(windows):
     """How many real (unpadded) elements each window covers, shaped (1, *out_size, 1)."""
     count = np.ones((), np.float64)
-    for axis, (n, k, s, b, o) in enumerate(
-        zip(windows.in_size, windows.window, windows.strides, windows.before, windows.out_size)
-    ):
+    for n, k, s, b, o in zip(windows.in_size, windows.window, windows.strides, windows.before, windows.out_size):
         start = np.arange(o) * s - b
         per_axis = np.minimum(start + k, n) - np.maximum(start, 0)
         count = np.multiply.outer(count, per_axis)
@@ -488,13 +546,14 @@ def moments(x, axes, keepdims=False):
     x = np.asarray(x)
     axes = _axes(x, axes)
     # float16 statistics overflow easily: compute them in float32, as Keras does.
-    work = x.astype(np.float32) if x.dtype == np.float16 else x
+    work = x if x.dtype.itemsize >= 4 and np.issubdtype(x.dtype, np.floating) else x.astype(np.float32)
+    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else work.dtype
     mean = np.mean(work, axis=axes, keepdims=True)
     centered = work - mean
     variance = np.mean(np.square(centered, out=centered), axis=axes, keepdims=keepdims)
     if not keepdims:
         mean = np.squeeze(mean, axis=axes)
-    return mean.astype(x.dtype, copy=False), variance.astype(x.dtype, copy=False)
+    return mean.astype(dtype, copy=False), variance.astype(dtype, copy=False)
 
 
 @vjp(moments)

@@ -8,12 +8,11 @@ of generating float64 and casting.
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from .autograd import vjp
 from .core import _dtype
+from .nn import residuals
 
 
 def _rng(seed):
@@ -79,22 +78,13 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
 
 # -- dropout ---------------------------------------------------------------------
 
-# Seeds drawn for unseeded dropout calls, by id of their output, so the backward
-# rule regenerates the very mask the forward used; an entry lives as long as its output.
-_drawn_seeds: dict[int, int] = {}
-
-
 def _noise_shape(inputs, noise_shape):
+    """The mask's shape: ``noise_shape`` with None entries taken from the inputs (as Keras)."""
     shape = np.shape(inputs)
     if noise_shape is None:
         return shape
-    noise = tuple(n if d is None else int(d) for d, n in zip(noise_shape, shape)) if len(noise_shape) == len(shape) \
-        else tuple(int(d) for d in noise_shape)
-    try:
-        ok = np.broadcast_shapes(noise, shape) == shape
-    except ValueError:
-        ok = False
-    if not ok:
+    noise = tuple(n if d is None else int(d) for d, n in zip(noise_shape, shape))
+    if len(noise_shape) != len(shape) or any(d not in (1, n) for d, n in zip(noise, shape)):
         raise ValueError(f"dropout: noise_shape {tuple(noise_shape)} does not broadcast to the inputs' shape {shape}.")
     return noise
 
@@ -118,14 +108,9 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     if rate == 0.0:
         return x
     dtype = _dropout_dtype(x)
-    unseeded = seed is None
-    if unseeded:
-        seed = int(np.random.SeedSequence().generate_state(1)[0])
-    out = x * _keep_scale(x, rate, noise_shape, seed, dtype)
-    if unseeded:
-        _drawn_seeds[id(out)] = seed
-        weakref.finalize(out, _drawn_seeds.pop, id(out), None)
-    return out
+    keep = _keep_scale(x, rate, noise_shape, seed, dtype)
+    # The backward rule reuses the mask: with seed=None it could not be drawn again.
+    return residuals.keep(x.astype(dtype, copy=False) * keep, keep)
 
 
 @vjp(dropout)
@@ -133,7 +118,9 @@ def _(g, out, inputs, rate, noise_shape=None, seed=None):
     rate = float(rate)
     if rate == 0.0:
         return g, None, None, None
-    if seed is None:
-        seed = _drawn_seeds[id(out)]
-    x = np.asarray(inputs)
-    return g * _keep_scale(x, rate, noise_shape, seed, _dropout_dtype(x)), None, None, None
+    keep = residuals.get(out)
+    if keep is None:
+        if seed is None:
+            raise RuntimeError("dropout: the mask of an unseeded call is only kept while a GradientTape records it.")
+        keep = _keep_scale(inputs, rate, noise_shape, seed, _dropout_dtype(np.asarray(inputs)))
+    return g * keep, None, None, None

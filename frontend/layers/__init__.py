@@ -16,4 +16,6 @@ from plugnet.layers.regularization import Dropout
 from plugnet.layers.reshaping import Flatten, Reshape
 from plugnet.layers.symbolic import KerasTensor
 
-__all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "InputSpec", "KerasTensor", "Layer", "Reshape"]
+__all__ = [
+    "Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "InputSpec", "KerasTensor", "Layer", "Reshape",
+]

@@ -2,9 +2,9 @@
 
 When a model is called with ``training=True``, every layer called inside it
 sees ``training=True`` unless its own call says otherwise, so a subclassed
-model's ``self.dropout(x)`` behaves as Keras's does. The context also knows
-whether a call is the outermost one (which clears the losses of the previous
-call) and whether layers are being run on placeholder data to infer shapes
+model's ``self.dropout(x)`` behaves as Keras's does. The state also says how
+deep the current call is (the outermost call clears the losses of the previous
+one) and whether layers are being run on placeholder data to infer shapes
 (then ``add_loss`` records nothing).
 """
 
@@ -14,9 +14,11 @@ import contextlib
 import threading
 
 
-class CallContext(threading.local):
-    """``training``: the flag inherited by nested calls (None: each layer's default).
+class CallState:
+    """``training``: the flag nested calls inherit (None: each layer's default).
     ``depth``: how many layer calls are running. ``probing``: running on placeholder data."""
+
+    __slots__ = ("training", "depth", "probing")
 
     def __init__(self):
         self.training = None
@@ -24,15 +26,28 @@ class CallContext(threading.local):
         self.probing = False
 
 
-context = CallContext()
+class _PerThread(threading.local):
+    # One thread-local lookup per layer call; the fields live on a plain object
+    # because thread-local attribute access costs several times more.
+    def __init__(self):
+        self.state = CallState()
+
+
+_local = _PerThread()
+
+
+def current() -> CallState:
+    """This thread's call state."""
+    return _local.state
 
 
 @contextlib.contextmanager
 def probing():
     """Run layers on placeholder data: inference mode, and ``add_loss`` is ignored."""
-    saved = context.training, context.probing
-    context.training, context.probing = False, True
+    state = _local.state
+    saved = state.training, state.probing
+    state.training, state.probing = False, True
     try:
         yield
     finally:
-        context.training, context.probing = saved
+        state.training, state.probing = saved

@@ -27,7 +27,9 @@ class InputSpec:
         >>> self.input_spec = InputSpec(min_ndim=2, axes={-1: 64})
     """
 
-    __slots__ = ("dtype", "shape", "ndim", "max_ndim", "min_ndim", "axes", "allow_last_axis_squeeze", "name", "optional")
+    __slots__ = (
+        "dtype", "shape", "ndim", "max_ndim", "min_ndim", "axes", "allow_last_axis_squeeze", "name", "optional",
+    )
 
     def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
                  allow_last_axis_squeeze=False, name=None, optional=False):

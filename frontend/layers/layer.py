@@ -11,6 +11,7 @@ inputs, records a graph node instead of computing.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import math
@@ -18,21 +19,28 @@ import weakref
 
 import numpy as np
 
+from plugnet import backend as _backend
 from plugnet import initializers, ops, registry, regularizers
 from plugnet.dtypes import FLOATX, is_float, standardize_dtype
 from plugnet.layers import tracking
-from plugnet.layers.call_context import context as _ctx
+from plugnet.layers.call_context import _local as _call_local
 from plugnet.layers.call_context import probing
 from plugnet.layers.input_spec import InputSpec, _incompatible, check_input_spec, format_shape
 from plugnet.layers.naming import to_snake_case, unique_name
-from plugnet.layers.structure import flatten, is_nested, is_shape, map_shapes, map_structure, pack_like
+from plugnet.layers.structure import flatten, is_shape, map_shapes, map_structure, pack_like
 from plugnet.layers.symbolic import KerasTensor, Node, is_symbolic
 from plugnet.variables import Variable
 
-# Layers whose add_loss() results are pending; the next outermost call clears them.
-_loss_holders: "weakref.WeakSet[Layer]" = weakref.WeakSet()
+# id -> weak reference of the layers whose add_loss() results are pending; the
+# next outermost call clears them. (A dict, as its truth test is the cheapest.)
+_loss_holders: dict = {}
 # Native dtype object -> (name, is floating), so autocasting costs one dict lookup.
 _dtype_info_cache: dict = {}
+# (type, native dtype) -> (is a tensor of the active backend, dtype name, is floating),
+# valid for the backend in _input_kinds_owner.
+_input_kinds: dict = {}
+_input_kinds_owner = [None]
+_CONTAINERS = (list, tuple, dict)
 # Sizes substituted for unknown dimensions when a layer is run on placeholder
 # data: small, different, and divisible by small factors (reshapes, pooling).
 _PROBE_SIZES = (4, 8)
@@ -215,7 +223,7 @@ class Layer:
     # ------------------------------------------------------------------ weights
 
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
-                   constraint=None, name=None, autocast=True):
+                   constraint=None, name=None):
         """Create a weight of this layer and return it (a :class:`plugnet.Variable`).
 
         Args:
@@ -325,7 +333,7 @@ class Layer:
                     f"{format_shape(variable.shape)}, but the array provided for it has shape {format_shape(shape)}."
                 )
         for variable, value in zip(own, weights):
-            variable.assign(value if ops.is_tensor(value) else np.asarray(value))
+            variable.assign(value if ops.is_tensor(value) else ops.convert_to_tensor(np.asarray(value), variable.dtype))
 
     def count_params(self) -> int:
         """The number of scalars in the layer's weights."""
@@ -344,10 +352,12 @@ class Layer:
         Losses added during a call are in :attr:`losses` until the next
         outermost call; ``Model.fit`` adds them to the training loss.
         """
-        if _ctx.probing:
+        if _call_local.state.probing:
             return
         self._losses.append(loss)
-        _loss_holders.add(self)
+        key = id(self)
+        if key not in _loss_holders:
+            _loss_holders[key] = weakref.ref(self, lambda _, key=key: _loss_holders.pop(key, None))
 
     @property
     def losses(self) -> list:
@@ -368,7 +378,7 @@ class Layer:
         for layer in self._cached()["layers"]:
             if layer._losses:
                 layer._losses.clear()
-                _loss_holders.discard(layer)
+                _loss_holders.pop(id(layer), None)
 
     # ------------------------------------------------------------------ building
 
@@ -430,7 +440,7 @@ class Layer:
             args = (inputs,)
         else:
             raise TypeError(f"Layer '{self.name}' was called without inputs.")
-        if type(inputs) is KerasTensor or is_symbolic(inputs) or (
+        if type(inputs) is KerasTensor or (isinstance(inputs, _CONTAINERS) and is_symbolic(inputs)) or (
             (len(args) > 1 or kwargs) and (is_symbolic(args[1:]) or is_symbolic(kwargs))
         ):
             return self._symbolic_call(args, kwargs)
@@ -440,14 +450,10 @@ class Layer:
             self._build_with_shapes(map_structure(ops.shape, inputs))
         spec = self.input_spec
         if spec is not None:
-            if type(spec) is InputSpec and not is_nested(inputs):
-                if _incompatible(spec, ops.shape(inputs)):
-                    check_input_spec(self.name, spec, [ops.shape(inputs)])
-            else:
-                self._check_shapes(map_structure(ops.shape, inputs))
+            self._check_call_inputs(spec, inputs)
 
-        ctx = _ctx
-        previous = ctx.training
+        state = _call_local.state
+        previous = state.training
         cls = type(self)
         if cls._call_takes_training:
             position = cls._training_position
@@ -464,21 +470,34 @@ class Layer:
             training = kwargs.pop("training", None)
             if training is None:
                 training = previous
-        depth = ctx.depth
+        depth = state.depth
         if depth == 0 and _loss_holders:
             self._clear_losses()
-        ctx.training = training
-        ctx.depth = depth + 1
+        state.training = training
+        state.depth = depth + 1
         try:
             outputs = self.call(inputs, *args[1:], **kwargs)
         finally:
-            ctx.depth = depth
-            ctx.training = previous
+            state.depth = depth
+            state.training = previous
         if self._activity_regularizer is not None:
             for output in flatten(outputs):
                 if ops.is_tensor(output):
                     self.add_loss(self._activity_regularizer(output))
         return outputs
+
+    def _check_call_inputs(self, spec, inputs) -> None:
+        if type(spec) is InputSpec and not isinstance(inputs, _CONTAINERS):
+            shape = ops.shape(inputs)
+            # The shape accepted last time needs no second look.
+            accepted = self.__dict__.get("_accepted")
+            if accepted is not None and accepted[0] is spec and accepted[1] == shape:
+                return
+            if _incompatible(spec, shape):
+                check_input_spec(self.name, spec, [shape])
+            self.__dict__["_accepted"] = (spec, shape)
+        else:
+            self._check_shapes(map_structure(ops.shape, inputs))
 
     def _check_shapes(self, shapes) -> None:
         flat = [shapes] if is_shape(shapes) else _flatten_shapes(shapes)
@@ -506,26 +525,24 @@ class Layer:
 
     # ------------------------------------------------------------------ the graph
 
-    def _node_attribute(self, attribute: str, what: str):
+    def _first_node(self, what: str):
         if not self._inbound_nodes:
             raise AttributeError(
                 f"Layer '{self.name}' has never been called on symbolic inputs, so it has no {what}. "
                 f"Call it on plugnet.Input(...) tensors (or put it in a model with a known input shape) first."
             )
-        node = self._inbound_nodes[0]
-        if attribute == "input":
-            return node.call_args[0] if node.call_args else node.outputs
-        return node.outputs
+        return self._inbound_nodes[0]
 
     @property
     def input(self):
         """The symbolic input of the layer's first call in a functional graph."""
-        return self._node_attribute("input", "input")
+        node = self._first_node("input")
+        return node.call_args[0] if node.call_args else node.outputs
 
     @property
     def output(self):
         """The symbolic output of the layer's first call in a functional graph."""
-        return self._node_attribute("output", "output")
+        return self._first_node("output").outputs
 
     # ------------------------------------------------------------------ configuration
 
@@ -583,6 +600,8 @@ class Layer:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _analyze_call(cls)
+        if "build" in cls.__dict__:
+            cls.build = _marking_built(cls.__dict__["build"])
 
 
 _TRACKABLE = (Layer, Variable, list, tuple, dict)
@@ -603,6 +622,26 @@ def _analyze_call(cls) -> None:
 
 
 _analyze_call(Layer)
+
+
+def _marking_built(build):
+    """Wrap a subclass's ``build`` so that calling it directly (``layer.build(shape)``,
+    as Keras users do) also marks the layer built and remembers the shape."""
+    if getattr(build, "_marks_built", False):
+        return build
+
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        shape = args[0] if args else kwargs.get("input_shape")
+        if self.__dict__.get("_build_shapes") is None and shape is not None:
+            self.__dict__["_build_shapes"] = shape
+        self.built = True
+        tracking.bump()
+        return result
+
+    wrapper._marks_built = True
+    return wrapper
 
 
 def get_constraint(identifier):
@@ -684,7 +723,9 @@ def _standardize_layer_dtype(dtype, owner: str) -> str:
     if isinstance(dtype, dict):  # a Keras DTypePolicy config
         dtype = dtype.get("config", {}).get("name", FLOATX)
     if isinstance(dtype, str) and dtype.startswith("mixed_"):
-        raise ValueError(f"{owner}: mixed precision policies ({dtype!r}) are not supported; use a dtype such as 'float32'.")
+        raise ValueError(
+            f"{owner}: mixed precision policies ({dtype!r}) are not supported; use a dtype such as 'float32'."
+        )
     return standardize_dtype(dtype)
 
 
@@ -712,8 +753,38 @@ def _is_number_list(x) -> bool:
     return isinstance(first, (int, float, bool, np.generic))
 
 
+def _input_kind(x, native):
+    """(is a tensor of the active backend, dtype name, is floating) for ``x``, cached per type and dtype."""
+    active = _backend.active()
+    if _input_kinds_owner[0] is not active:
+        _input_kinds.clear()
+        _input_kinds_owner[0] = active
+    key = (type(x), native)
+    try:
+        return _input_kinds[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable dtype object
+        return None
+    kind = None
+    if ops.is_tensor(x):
+        name, floating = _dtype_info(x)
+        kind = (True, name, floating)
+    else:
+        kind = (False, None, False)
+    _input_kinds[key] = kind
+    return kind
+
+
 def _convert_input(x, dtype: str, autocast: bool):
     """Tensors stay (floating ones cast to ``dtype``), arrays and number lists become tensors."""
+    native = getattr(x, "dtype", None)
+    if native is not None:
+        kind = _input_kind(x, native)
+        if kind is not None and kind[0]:
+            if autocast and kind[2] and kind[1] != dtype:
+                return ops.cast(x, dtype)
+            return x
     if ops.is_tensor(x):
         if autocast:
             name, floating = _dtype_info(x)
@@ -761,8 +832,9 @@ def _probe_output_spec(layer, args, kwargs):
         ):
             call_kwargs["training"] = False
         with probing():
-            depth = _ctx.depth
-            _ctx.depth = depth + 1
+            state = _call_local.state
+            depth = state.depth
+            state.depth = depth + 1
             try:
                 outputs = layer.call(*call_args, **call_kwargs)
             except Exception as exc:
@@ -774,7 +846,7 @@ def _probe_output_spec(layer, args, kwargs):
                     f"{type(layer).__name__} to describe its output."
                 ) from exc
             finally:
-                _ctx.depth = depth
+                state.depth = depth
         runs.append(outputs)
     first = flatten(runs[0])
     others = [flatten(run) for run in runs[1:]]

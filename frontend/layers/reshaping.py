@@ -83,11 +83,13 @@ class Reshape(Layer):
             return tuple(None if d == -1 else d for d in self.target_shape)
         size = math.prod(sample_shape)
         known = math.prod(d for d in self.target_shape if d != -1)
-        if (-1 in self.target_shape and size % known) or (-1 not in self.target_shape and size != known):
+        inferred = -1 in self.target_shape
+        if (inferred and size % known) or (not inferred and size != known):
+            times = " times the -1 axis" if inferred else ""
             raise ValueError(
                 f"Reshape layer '{self.name}': cannot reshape an input of shape "
                 f"{format_shape((None,) + sample_shape)} ({size} values per sample) into target shape "
-                f"{format_shape(self.target_shape)} ({known} values per sample{' times the -1 axis' if -1 in self.target_shape else ''})."
+                f"{format_shape(self.target_shape)} ({known} values per sample{times})."
             )
         resolved = tuple(size // known if d == -1 else d for d in self.target_shape)
         self._resolved_for[sample_shape] = resolved

@@ -133,4 +133,5 @@ class Node:
         return not self.input_tensors
 
     def __repr__(self) -> str:
-        return f"<Node of {self.layer.name!r}: {len(self.input_tensors)} input(s) -> {len(self.output_tensors)} output(s)>"
+        inputs, outputs = len(self.input_tensors), len(self.output_tensors)
+        return f"<Node of {self.layer.name!r}: {inputs} input(s) -> {outputs} output(s)>"

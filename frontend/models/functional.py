@@ -8,7 +8,7 @@ execution plan; a call replays the plan on real tensors.
 from __future__ import annotations
 
 from plugnet import ops, registry
-from plugnet.layers.call_context import context as _ctx
+from plugnet.layers.call_context import _local as _call_local
 from plugnet.layers.input_layer import InputLayer
 from plugnet.layers.input_spec import format_shape
 from plugnet.layers.layer import _convert_input, _dtype_info, registered_class_name
@@ -34,13 +34,15 @@ class _Step:
         first = node.call_args[0] if node.call_args else None
         # The common case, one KerasTensor argument, skips rebuilding the arguments.
         self.single_input = (
-            id(first) if len(node.call_args) == 1 and type(first) is KerasTensor and not node.call_kwargs else None
+            first if len(node.call_args) == 1 and type(first) is KerasTensor and not node.call_kwargs else None
         )
-        self.output_ids = [id(t) for t in node.output_tensors]
+        # Values are keyed by the KerasTensors themselves (hashed by identity), so
+        # a deep copy of the model keeps a consistent plan.
+        self.output_ids = list(node.output_tensors)
 
 
 def _fill(structure, values):
-    return map_structure(lambda x: values[id(x)] if type(x) is KerasTensor else x, structure)
+    return map_structure(lambda x: values[x] if type(x) is KerasTensor else x, structure)
 
 
 @registry.register_serializable()
@@ -56,9 +58,9 @@ class Functional(Model):
 
     Example:
         >>> a, b = plugnet.Input((3,), name="a"), plugnet.Input((2,), name="b")
-        >>> h = plugnet.layers.Dense(4)(a)
-        >>> model = plugnet.Model([a, b], [h, plugnet.layers.Dense(1)(b)])
-        >>> feature_extractor = plugnet.Model(model.inputs, model.get_layer(h._keras_history.layer.name).output)
+        >>> h = plugnet.layers.Dense(4, name="hidden")(a)
+        >>> model = plugnet.Model([a, b], [plugnet.layers.Dense(1)(h), plugnet.layers.Dense(1)(b)])
+        >>> features = plugnet.Model(model.inputs[0], model.get_layer("hidden").output)
     """
 
     _convert_input_args = False
@@ -116,10 +118,10 @@ class Functional(Model):
             _inputs=flat_inputs,
             _outputs=flat_outputs,
             _nodes=nodes,
-            _node_ids={id(n) for n in nodes} | {id(_history_node(t)) for t in flat_inputs},
+            _node_set=set(nodes) | {_history_node(t) for t in flat_inputs},
             _graph_layers=layers,
             _plan=[_Step(node) for node in nodes],
-            _output_ids=[id(t) for t in flat_outputs],
+
         )
         self.built = True
         from plugnet.layers import tracking
@@ -205,11 +207,12 @@ class Functional(Model):
 
     def call(self, inputs, training=None, mask=None):
         flat = self._standardize_inputs(inputs)
-        previous = _ctx.training
+        state = _call_local.state
+        previous = state.training
         if training is not None:
-            _ctx.training = training
+            state.training = training
         try:
-            values = {id(t): x for t, x in zip(self._inputs, flat)}
+            values = dict(zip(self._inputs, flat))
             for step in self._plan:
                 if step.single_input is not None:
                     out = step.layer(values[step.single_input])
@@ -222,8 +225,8 @@ class Functional(Model):
                     for key, value in zip(ids, flatten(out)):
                         values[key] = value
         finally:
-            _ctx.training = previous
-        return pack_like(self._outputs_struct, [values[key] for key in self._output_ids])
+            state.training = previous
+        return pack_like(self._outputs_struct, [values[t] for t in self._outputs])
 
     def _standardize_inputs(self, inputs) -> list:
         """The inputs in the order of ``self.inputs``, as tensors of each Input's dtype and checked shape."""
@@ -250,12 +253,12 @@ class Functional(Model):
 
     def compute_output_spec(self, inputs, training=None, mask=None):
         flat = self._standardize_inputs_symbolic(inputs)
-        values = {id(t): x for t, x in zip(self._inputs, flat)}
+        values = dict(zip(self._inputs, flat))
         for step in self._plan:
             out = step.layer.compute_output_spec(*_fill(step.args, values), **_fill(step.kwargs, values))
             for key, value in zip(step.output_ids, flatten(out)):
                 values[key] = value
-        return pack_like(self._outputs_struct, [values[key] for key in self._output_ids])
+        return pack_like(self._outputs_struct, [values[t] for t in self._outputs])
 
     def _standardize_inputs_symbolic(self, inputs) -> list:
         if isinstance(inputs, dict):
@@ -274,18 +277,18 @@ class Functional(Model):
         """The layers (class name + config) and how they connect, as Keras 3 writes it."""
         node_index = {}
         for layer in self._graph_layers:
-            kept = [node for node in layer._inbound_nodes if id(node) in self._node_ids]
+            kept = [node for node in layer._inbound_nodes if node in self._node_set]
             for index, node in enumerate(kept):
-                node_index[id(node)] = index
+                node_index[node] = index
 
         def tensor_ref(tensor):
             history = tensor._keras_history
-            return [history.layer.name, node_index[id(_history_node(tensor))], history.tensor_index]
+            return [history.layer.name, node_index[_history_node(tensor)], history.tensor_index]
 
         def serialize_argument(value):
             if type(value) is KerasTensor:
-                return {"class_name": "__keras_tensor__",
-                        "config": {"shape": list(value.shape), "dtype": value.dtype, "keras_history": tensor_ref(value)}}
+                config = {"shape": list(value.shape), "dtype": value.dtype, "keras_history": tensor_ref(value)}
+                return {"class_name": "__keras_tensor__", "config": config}
             if isinstance(value, (list, tuple)):
                 return [serialize_argument(v) for v in value]
             if isinstance(value, dict):
@@ -299,7 +302,7 @@ class Functional(Model):
 
         layer_configs = []
         for layer in self._graph_layers:
-            kept = [node for node in layer._inbound_nodes if id(node) in self._node_ids and not node.is_input]
+            kept = [node for node in layer._inbound_nodes if node in self._node_set and not node.is_input]
             layer_configs.append({
                 "class_name": registered_class_name(layer),
                 "config": layer.get_config(),
@@ -363,7 +366,9 @@ class Functional(Model):
                     progress = True
             if not progress:
                 stuck = [name for _, name, nodes in pending if nodes]
-                raise ValueError(f"Model config {config.get('name')!r}: cannot connect layers {stuck}; the config is inconsistent.")
+                raise ValueError(
+                    f"Model config {config.get('name')!r}: cannot connect layers {stuck}; the config is inconsistent."
+                )
 
         def tensor(ref):
             name, index, tensor_index = ref
@@ -417,8 +422,14 @@ def standardize_input(x, ref: KerasTensor, model_name: str):
 
 
 def check_input_shape(shape, ref: KerasTensor, model_name: str) -> None:
+    """A ValueError naming the input, the model and both shapes unless ``shape`` fits ``ref``.
+
+    The batch size is not checked (as in Keras), so a last, smaller batch passes.
+    """
     expected = ref.shape
-    if len(shape) == len(expected) and all(e is None or a is None or e == a for e, a in zip(expected, shape)):
+    if len(shape) == len(expected) and all(
+        e is None or a is None or e == a for e, a in zip(expected[1:], shape[1:])
+    ):
         return
     raise ValueError(
         f"Input '{ref.name}' of model '{model_name}' expects shape {format_shape(expected)}, "

@@ -23,7 +23,7 @@ from plugnet.training.trainer import Trainer
 
 
 def _functional_arguments(args, kwargs) -> bool:
-    return len(args) == 2 or (len(args) == 1 and "outputs" in kwargs) or ("inputs" in kwargs and "outputs" in kwargs)
+    return len(args) >= 2 or (len(args) == 1 and "outputs" in kwargs) or ("inputs" in kwargs and "outputs" in kwargs)
 
 
 @registry.register_serializable()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from plugnet import registry
 from plugnet.layers import tracking
-from plugnet.layers.call_context import context as _ctx
+from plugnet.layers.call_context import _local as _call_local
 from plugnet.layers.input_layer import InputLayer
 from plugnet.layers.layer import Layer, serialize_layer
 from plugnet.layers.structure import is_shape
@@ -154,15 +154,16 @@ class Sequential(Model):
     def call(self, inputs, training=None, mask=None):
         if self._offset:
             inputs = standardize_input(inputs, self._stack[0].output, self.name)
-        previous = _ctx.training
+        state = _call_local.state
+        previous = state.training
         if training is not None:
-            _ctx.training = training
+            state.training = training
         try:
             x = inputs
             for layer in self._stack[self._offset:]:
                 x = layer(x)
         finally:
-            _ctx.training = previous
+            state.training = previous
         return x
 
     def compute_output_spec(self, inputs, training=None, mask=None):

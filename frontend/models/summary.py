@@ -35,10 +35,10 @@ def _count(weights) -> int:
 
 def _model_nodes(model, layer) -> list:
     """The nodes of ``layer`` that belong to the functional ``model``, in call order."""
-    node_ids = getattr(model, "_node_ids", None)
-    if node_ids is None:
+    node_set = getattr(model, "_node_set", None)
+    if node_set is None:
         return []
-    return [node for node in layer._inbound_nodes if id(node) in node_ids]
+    return [node for node in layer._inbound_nodes if node in node_set]
 
 
 def _output_shape(model, layer) -> str:
@@ -63,7 +63,7 @@ def _connections(model, layer) -> list[str]:
 
 
 def _is_sequential_like(model) -> bool:
-    if not hasattr(model, "_node_ids"):
+    if not hasattr(model, "_node_set"):
         return True
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         return False
@@ -95,14 +95,14 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 def _render_row(cells, widths, right_aligned) -> list[str]:
-    wrapped = [_wrap(cell, width - 1) for cell, width in zip(cells, widths)]
+    wrapped = [_wrap(cell, width - 2) for cell, width in zip(cells, widths)]
     height = max(len(lines) for lines in wrapped)
     out = []
     for row in range(height):
         parts = []
         for column, (lines, width) in enumerate(zip(wrapped, widths)):
             text = lines[row] if row < len(lines) else ""
-            parts.append(text.rjust(width - 1) + " " if column in right_aligned else text.ljust(width))
+            parts.append(text.rjust(width - 2) + "  " if column in right_aligned else text.ljust(width))
         out.append((" " + "".join(parts)).rstrip())
     return out
 
@@ -112,10 +112,10 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
     print_fn = print_fn or print
     sequential_like = _is_sequential_like(model)
     headers = ["Layer (type)", "Output Shape", "Param #"]
-    default_positions = [0.45, 0.84, 1.0]
+    default_positions = [0.42, 0.77, 1.0]
     if not sequential_like:
         headers.append("Connected to")
-        default_positions = [0.30, 0.55, 0.67, 1.0]
+        default_positions = [0.30, 0.55, 0.70, 1.0]
     line_length = line_length or (65 if sequential_like else 98)
     if show_trainable:
         headers.append("Trainable")

@@ -187,6 +187,9 @@ class ArrayDataAdapter(DataAdapter):
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
         self._batch_size = int(batch_size)
         self._shuffle = shuffle
+        # One generator per adapter, seeded from plugnet's global stream: reproducible after
+        # set_random_seed, and a permutation per epoch costs microseconds.
+        self._rng = np.random.default_rng(plugnet_random.draw_seed(None)) if shuffle else None
         structure = pack_x_y_sample_weight(x, y, sample_weight)
         self._leaves = flatten(structure)
         self._pack = _packer(structure)
@@ -207,9 +210,10 @@ class ArrayDataAdapter(DataAdapter):
         n, size, leaves, pack = self._num_samples, self._batch_size, self._leaves, self._pack
         starts = range(0, n, size)
         if self._shuffle == "batch":
-            starts = [starts[i] for i in plugnet_random.shuffle(len(starts))]
-        elif self._shuffle:
-            order = plugnet_random.shuffle(n)
+            starts = [starts[i] for i in self._rng.permutation(len(starts))]
+        elif self._shuffle and len(starts) > 1:
+            # (With one batch per epoch, an order of its rows changes nothing a step computes.)
+            order = self._rng.permutation(n)
             for start in starts:
                 index = order[start:start + size]
                 yield pack([None if a is None else a.take(index, axis=0) for a in leaves])

@@ -12,8 +12,11 @@ structural work for a single-output model.
 
 from __future__ import annotations
 
+from plugnet import losses
+from plugnet import metrics as metrics_module
 from plugnet import ops
 from plugnet.layers.structure import flatten
+from plugnet.metrics import Mean
 
 _SHAPE_DEPENDENT_LOSSES = ("crossentropy", "ce")
 _SHAPE_DEPENDENT_METRICS = ("accuracy", "acc", "crossentropy", "ce")
@@ -69,6 +72,53 @@ def _align_targets(y_true, names, has_loss, what="y"):
     return align_to_outputs(y_true, names, what, broadcast=False)
 
 
+class LossTracker(Mean):
+    """A ``Mean`` of per-batch losses weighted by batch size, cheap to update every step.
+
+    ``update_state(loss, sample_weight=batch_size)`` with a scalar loss and an
+    integer batch size adds ``loss * batch_size`` to a running tensor and the
+    batch size to a Python count: two ops, no Variable writes. The sums reach
+    the ``total``/``count`` Variables when the result or the variables are
+    read. Any other call takes ``Mean``'s general path.
+    """
+
+    def __init__(self, name="loss", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self._pending_total = None
+        self._pending_count = 0
+
+    def update_state(self, values, sample_weight=None):
+        if type(sample_weight) is not int or ops.ndim(values):
+            self._flush()
+            return super().update_state(values, sample_weight)
+        weighted = ops.multiply(values, float(sample_weight))
+        pending = self._pending_total
+        self._pending_total = weighted if pending is None else ops.add(pending, weighted)
+        self._pending_count += sample_weight
+
+    def _flush(self) -> None:
+        if self._pending_total is not None:
+            self.total.assign_add(self._pending_total)
+            self.count.assign_add(float(self._pending_count))
+            self._pending_total = None
+            self._pending_count = 0
+
+    def result(self):
+        self._flush()
+        # The count is a sum of batch sizes: positive, or 0 (and then so is the total).
+        return ops.divide(self.total.value, ops.maximum(self.count.value, 1.0))
+
+    def reset_state(self) -> None:
+        self._pending_total = None
+        self._pending_count = 0
+        super().reset_state()
+
+    @property
+    def variables(self) -> list:
+        self._flush()
+        return super().variables
+
+
 class CompileLoss:
     """The total loss ``sum(loss_weight_i * loss_i(y_true_i, y_pred_i, sample_weight_i))``.
 
@@ -83,8 +133,6 @@ class CompileLoss:
     """
 
     def __init__(self, loss, loss_weights=None, output_names=None):
-        from plugnet import losses
-
         if loss_weights is not None and not isinstance(loss_weights, (int, float, list, tuple, dict)):
             raise ValueError(
                 "`loss_weights` must be a float (single output), a list or a dict (several outputs); "
@@ -103,8 +151,6 @@ class CompileLoss:
         self._terms = []
 
     def build(self, y_true, y_pred) -> None:
-        from plugnet import metrics as metrics_module
-
         names = output_names_for(y_pred, self.output_names)
         if len(names) == 1 and not isinstance(y_pred, (list, tuple, dict)):
             resolved = self._resolved
@@ -126,7 +172,7 @@ class CompileLoss:
         for i, (name, loss, weight) in enumerate(zip(names, per_output, weights)):
             if loss is None:
                 continue
-            tracker = metrics_module.Mean(name=f"{name}_loss") if sum(has_loss) > 1 else None
+            tracker = LossTracker(name=f"{name}_loss") if sum(has_loss) > 1 else None
             if tracker is not None:
                 self.metrics.append(tracker)
             self._terms.append((i, _resolve_loss(loss, flat_true[i], flat_pred[i]), None if weight is None else float(weight), tracker))
@@ -185,8 +231,6 @@ def _crossentropy_kind(y_true, y_pred) -> str:
 
 
 def _resolve_loss(loss, y_true, y_pred):
-    from plugnet import losses
-
     if not _is_shape_dependent(loss, _SHAPE_DEPENDENT_LOSSES):
         return loss
     kind = _crossentropy_kind(y_true, y_pred)
@@ -310,8 +354,6 @@ def _unique(base, metric_name, output_name, single, weighted, taken) -> str:
 
 def _resolve_now(identifier):
     """Resolve a metric identifier now, so unknown names fail in compile; shape-dependent ones wait."""
-    from plugnet import metrics as metrics_module
-
     if _is_shape_dependent(identifier, _SHAPE_DEPENDENT_METRICS):
         return identifier
     return metrics_module.resolve(identifier)
@@ -319,8 +361,6 @@ def _resolve_now(identifier):
 
 def _make_metric(identifier, loss, y_true, y_pred):
     """The metric object for one output; ``"accuracy"``/``"crossentropy"`` chosen from the loss and shapes."""
-    from plugnet import metrics as metrics_module
-
     if not isinstance(identifier, str):
         return identifier
     if identifier.lower() in ("accuracy", "acc"):

@@ -23,12 +23,14 @@ about ten times a second, the epoch's logs once per epoch).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import warnings
 
 import numpy as np
 
 from plugnet import ops
+from plugnet.metrics import Metric
 from plugnet.layers.structure import flatten, map_structure, pack_like
 from plugnet.tape import GradientTape
 from plugnet.training import array_adapter, generator_adapter  # noqa: F401  (registers the adapters)
@@ -37,7 +39,7 @@ from plugnet.training.array_adapter import (
     class_weight_to_sample_weights,
     train_validation_split,
 )
-from plugnet.training.compile_utils import CompileLoss, CompileMetrics
+from plugnet.training.compile_utils import CompileLoss, CompileMetrics, LossTracker
 from plugnet.training.data_adapter import get_data_adapter, pack_x_y_sample_weight, unpack_x_y_sample_weight
 from plugnet.training.epoch_iterator import EpochIterator, to_tensors
 from plugnet.training.logs import LazyLogs, pythonify
@@ -131,7 +133,6 @@ class Trainer:
         Example:
             >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         """
-        from plugnet import metrics as metrics_module
         from plugnet import optimizers
 
         if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
@@ -149,7 +150,7 @@ class Trainer:
             jit_compile = False
         state = dict(
             optimizer=resolved_optimizer, loss=loss, _compile_loss=compile_loss, _compile_metrics=compile_metrics,
-            _loss_tracker=metrics_module.Mean(name="loss"), run_eagerly=bool(run_eagerly),
+            _loss_tracker=LossTracker(name="loss"), run_eagerly=bool(run_eagerly),
             jit_compile=bool(jit_compile), steps_per_execution=steps_per_execution, stop_training=False,
             train_function=None, test_function=None, predict_function=None, compiled=True,
             _compile_config=dict(optimizer=resolved_optimizer, loss=loss, loss_weights=loss_weights,
@@ -191,11 +192,27 @@ class Trainer:
                 found.append(self._compile_metrics)
             if self._compile_loss is not None:
                 found.extend(self._compile_loss.metrics)
-        from plugnet.metrics import Metric
-
-        own = {id(m) for m in found}
-        found.extend(v for v in vars(self).values() if isinstance(v, Metric) and id(v) not in own)
+        attribute_metrics = self.__dict__.get("_attribute_metrics")
+        if attribute_metrics is None:
+            attribute_metrics = self._find_attribute_metrics()
+        found.extend(attribute_metrics)
         return found
+
+    def _find_attribute_metrics(self) -> list:
+        """Metrics the model holds as attributes (``self.tracker = metrics.Mean()``)."""
+        return [v for v in vars(self).values() if isinstance(v, Metric) and v is not self._loss_tracker]
+
+    @contextlib.contextmanager
+    def _attribute_metrics_cached(self):
+        """Within a fit/evaluate run the model's attributes do not change: scan them once."""
+        if self.__dict__.get("_attribute_metrics") is not None:
+            yield
+            return
+        _set(self, "_attribute_metrics", self._find_attribute_metrics())
+        try:
+            yield
+        finally:
+            _set(self, "_attribute_metrics", None)
 
     @property
     def metrics_names(self) -> list:
@@ -368,6 +385,17 @@ class Trainer:
         _set(self, "stop_training", False)
         train_function = self.make_train_function()
         callbacks.on_train_begin()
+        with self._attribute_metrics_cached():
+            training_logs = self._fit_epochs(train_batches, val_batches, train_function, callbacks, initial_epoch,
+                                             epochs, validation_freq)
+        callbacks.on_train_end(training_logs)
+        if history is not None:
+            _set(self, "history", history)
+        return history if history is not None else self.history
+
+    def _fit_epochs(self, train_batches, val_batches, train_function, callbacks, initial_epoch, epochs,
+                    validation_freq):
+        """The epochs of ``fit``; returns the last epoch's logs."""
         training_logs = None
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
@@ -387,10 +415,7 @@ class Trainer:
             training_logs = epoch_logs
             if self.stop_training or train_batches.exhausted:
                 break
-        callbacks.on_train_end(training_logs)
-        if history is not None:
-            _set(self, "history", history)
-        return history if history is not None else self.history
+        return training_logs
 
     def _run_batches(self, batches, step_function, on_begin, on_end, stop_flag, collect=None):
         """Run ``step_function`` on each batch of one epoch, with the batch hooks.
@@ -443,7 +468,8 @@ class Trainer:
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                      steps=batches.num_batches)
-        logs = self._test_loop(batches, callbacks)
+        with self._attribute_metrics_cached():
+            logs = self._test_loop(batches, callbacks)
         if logs is None:
             raise ValueError("evaluate() got no data: x yielded no batches.")
         return logs if return_dict else self._flatten_metrics_in_order(logs)

@@ -13,9 +13,13 @@ import numpy as np
 from .harness import Case, sample
 
 
-def positive(*shape, key=""):
-    """Values in [0.5, 2): safe for log, sqrt, division."""
-    return sample(*shape, low=0.5, high=2.0, key=key)
+def uniform(low, high):
+    """A maker of sample arrays with values in [low, high)."""
+    return lambda *shape, key="": sample(*shape, low=low, high=high, key=key)
+
+
+positive = uniform(0.5, 2.0)  # safe for log, sqrt, division
+moderate = uniform(-3.0, 3.0)  # where activations bend
 
 
 def away(*shape, key=""):
@@ -34,10 +38,12 @@ def booleans(*shape, key=""):
 
 
 SPECIAL = np.array([0.0, -1.5, np.nan, np.inf, -np.inf, 2.0])
-HUGE = np.array([[-1000.0, 0.5, 1000.0], [3.0, -1000.0, -999.0]])
+HUGE = np.array([[-1000.0, 0.5, 1000.0], [3.0, -1000.0, -999.0]])  # overflows a naive exp
+TAILS = np.array([-30.0, -20.0, 20.0, 30.0])  # tiny results, checked relatively (atol=0)
+TINY = np.array([1e-8, -1e-9, 0.0])  # where expm1 and log1p beat exp - 1 and log(1 + x)
 
 
-def binary(x1=lambda *s, key: sample(*s, key=key), x2=None, **kw):
+def binary(x1=sample, x2=None, **kw):
     """Broadcasting cases for an elementwise op of two arguments.
 
     ``x1``/``x2`` make the operands (``x2`` defaults to ``x1``); each call gets
@@ -88,8 +94,7 @@ _LOGICAL = [
     Case(booleans(2, 3, key="a"), True),
     Case(sample(2, 3), ints(2, 3, low=0, high=2)),  # truthiness of numbers
 ]
-_ACTIVATION_INPUTS = lambda *shape, key="": sample(*shape, low=-3.0, high=3.0, key=key)  # noqa: E731
-_ROUNDABLE = lambda *shape, key="": sample(*shape, low=-4.0, high=4.0, key=key)  # noqa: E731
+_ROUNDABLE = uniform(-4.0, 4.0)
 
 CASES = {
     # -- elementwise
@@ -97,11 +102,11 @@ CASES = {
     "subtract": binary() + _with_scalar(sample, 2.5),
     "multiply": binary() + _with_scalar(sample, -1.5) + [Case(sample(2, 3), ints(3, key="i"))],
     "divide": binary(sample, positive) + [Case(sample(2, 3), 4.0), Case(2.0, positive(3))],
-    "floor_divide": binary(lambda *s, key: sample(*s, low=-5, high=5, key=key), positive)
+    "floor_divide": binary(uniform(-5.0, 5.0), positive)
     + [Case(ints(2, 3, low=-9, high=9), ints(3, low=1, high=4, key="d")), Case(ints(4, low=-9, high=9), 2)],
-    "mod": binary(lambda *s, key: sample(*s, low=-5, high=5, key=key), positive)
+    "mod": binary(uniform(-5.0, 5.0), positive)
     + [Case(ints(2, 3, low=-9, high=9), ints(3, low=1, high=4, key="d")), Case(sample(4, low=-5, high=5), 1.5)],
-    "power": binary(positive, lambda *s, key: sample(*s, low=-2.0, high=2.0, key=key))
+    "power": binary(positive, uniform(-2.0, 2.0))
     + [Case(away(2, 3), 2), Case(away(2, 3), 3.0), Case(positive(2, 3), 0.5), Case(2.0, sample(3))],
     "maximum": binary() + _with_scalar(sample, 0.25),
     "minimum": binary() + _with_scalar(sample, 0.25),
@@ -113,13 +118,12 @@ CASES = {
     "rsqrt": unary(positive),
     "reciprocal": unary(away),
     "exp": unary(),
-    "expm1": unary() + [Case(np.array([1e-8, -1e-9, 0.0]), rtol=1e-6, atol=0.0)],  # accurate near 0
+    "expm1": unary() + [Case(TINY, rtol=1e-6, atol=0.0)],
     "log": unary(positive),
-    "log1p": unary(lambda *s, key: sample(*s, low=-0.5, high=2.0, key=key))
-    + [Case(np.array([1e-8, -1e-9, 0.0]), rtol=1e-6, atol=0.0)],
-    "sin": unary(_ACTIVATION_INPUTS),
-    "cos": unary(_ACTIVATION_INPUTS),
-    "tanh": unary(_ACTIVATION_INPUTS) + [Case(HUGE)],
+    "log1p": unary(uniform(-0.5, 2.0)) + [Case(TINY, rtol=1e-6, atol=0.0)],
+    "sin": unary(moderate),
+    "cos": unary(moderate),
+    "tanh": unary(moderate) + [Case(HUGE)],
     "floor": unary(_ROUNDABLE),
     "ceil": unary(_ROUNDABLE),
     "round": unary(_ROUNDABLE) + [Case(_ROUNDABLE(2, 3), 1), Case(_ROUNDABLE(2, 3), decimals=2),
@@ -154,17 +158,17 @@ CASES = {
     "isfinite": [Case(SPECIAL), Case(sample(2, 3))],
     # -- activation
     "relu": unary(away) + [Case(np.array([0.0, -0.0, 3.0]), grad=False)],
-    "relu6": unary(lambda *s, key: sample(*s, low=-3.0, high=9.0, key=key)) + [Case(np.array([-1.0, 0.0, 6.0, 7.0]), grad=False)],
-    "sigmoid": unary(_ACTIVATION_INPUTS) + [Case(HUGE), Case(np.array([-30.0, -20.0, 20.0, 30.0]), rtol=1e-5, atol=0.0)],
-    "softplus": unary(_ACTIVATION_INPUTS) + [Case(HUGE), Case(np.array([-30.0, -20.0, 20.0, 30.0]), rtol=1e-5, atol=0.0)],
-    "softsign": unary(_ACTIVATION_INPUTS) + [Case(HUGE)],
-    "silu": unary(_ACTIVATION_INPUTS) + [Case(HUGE)],
+    "relu6": unary(uniform(-3.0, 9.0)) + [Case(np.array([-1.0, 0.0, 6.0, 7.0]), grad=False)],
+    "sigmoid": unary(moderate) + [Case(HUGE), Case(TAILS, atol=0.0)],
+    "softplus": unary(moderate) + [Case(HUGE), Case(TAILS, atol=0.0)],
+    "softsign": unary(moderate) + [Case(HUGE)],
+    "silu": unary(moderate) + [Case(HUGE)],
     "leaky_relu": unary(away) + [Case(away(2, 3), 0.1), Case(away(4), negative_slope=0.01)],
     "elu": unary(away) + [Case(away(2, 3), 0.5), Case(away(4), alpha=2.0), Case(HUGE)],
     "selu": unary(away) + [Case(HUGE)],
-    "gelu": unary(_ACTIVATION_INPUTS) + [
-        Case(_ACTIVATION_INPUTS(2, 3), approximate=False),
-        Case(_ACTIVATION_INPUTS(3, 4, key="x"), False),
+    "gelu": unary(moderate) + [
+        Case(moderate(2, 3), approximate=False),
+        Case(moderate(3, 4, key="x"), False),
         Case(sample(low=-1.0, high=1.0), approximate=False),
         Case(np.array([-8.0, -5.0, -1e-4, 0.0, 1e-4, 5.0, 8.0]), approximate=False, atol=1e-7),
         Case(np.array([-8.0, -5.0, -1e-4, 0.0, 1e-4, 5.0, 8.0]), atol=1e-7),

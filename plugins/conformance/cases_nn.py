@@ -65,7 +65,8 @@ def conv_reference(inputs, kernel, strides=1, padding="valid", data_format="chan
     return _from_last(out, data_format)
 
 
-def depthwise_conv_reference(inputs, kernel, strides=1, padding="valid", data_format="channels_last", dilation_rate=1):
+def depthwise_conv_reference(inputs, kernel, strides=1, padding="valid", data_format="channels_last",
+                             dilation_rate=1):
     x = _to_last(inputs, data_format)
     n = x.ndim - 2
     strides, dilation = _as_tuple(strides, n), _as_tuple(dilation_rate, n)
@@ -77,7 +78,8 @@ def depthwise_conv_reference(inputs, kernel, strides=1, padding="valid", data_fo
             pos = tuple(oi * s + ti * d for oi, ti, s, d in zip(o, t, strides, dilation))
             for c in range(channels):
                 for m in range(multiplier):
-                    out[(slice(None),) + o + (c * multiplier + m,)] += xp[(slice(None),) + pos + (c,)] * kernel[t + (c, m)]
+                    patch = xp[(slice(None),) + pos + (c,)]
+                    out[(slice(None),) + o + (c * multiplier + m,)] += patch * kernel[t + (c, m)]
     return _from_last(out, data_format)
 
 
@@ -157,6 +159,7 @@ CASES = {
         Case(_img(1, 7, 7, 2), _img(2, 3, 2, 2), dilation_rate=2, padding="same"),
         Case(_img(2, 2, 5, 6), _img(3, 3, 2, 3), data_format="channels_first", padding="same"),
         Case(_img(2, 5, 5, 4), _img(3, 3, 2, 4), padding="same"),  # two groups
+        Case(_img(2, 5, 5, 3), _img(3, 3, 1, 6), strides=2),  # one channel per group
         Case(_img(2, 4, 4, 1), _img(1, 1, 1, 3)),
         # 1-D and 3-D.
         Case(_img(2, 9, 3), _img(3, 3, 2)),
