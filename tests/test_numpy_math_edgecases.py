@@ -26,9 +26,17 @@ def grad(fn, *xs):
 
 
 def rule(name):
-    from plugnet.backends.numpy.autograd import RULES
+    """The backward rule of ``name``, called as the tape would with every input needing a gradient."""
+    from plugnet.backends.numpy import autograd
 
-    return RULES[name]
+    def call(g, out, *args):
+        autograd._wanted = frozenset(id(a) for a in args if isinstance(a, np.ndarray) and a.dtype.kind in "fc")
+        try:
+            return autograd.RULES[name](g, out, *args)
+        finally:
+            autograd._wanted = frozenset()
+
+    return call
 
 
 # -- dtype -----------------------------------------------------------------------

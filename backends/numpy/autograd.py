@@ -104,6 +104,19 @@ def plain(x):
 RULES: dict[str, object] = {}
 """Backward rules by op name, filled by :func:`vjp`."""
 
+# While a backward rule runs: ids of its input arrays that need a gradient.
+_wanted: frozenset = frozenset()
+
+
+def wants(x) -> bool:
+    """Inside a backward rule: whether input ``x`` needs its gradient.
+
+    A rule may skip the others (the gradient of a layer's input batch, of a
+    constant): the tape discards them anyway, and for matmul or conv they cost
+    as much as the forward pass.
+    """
+    return id(x) in _wanted
+
 
 def vjp(forward):
     """Decorator: register the backward rule of the op ``forward`` (a function or a NumPy ufunc)."""
@@ -194,7 +207,12 @@ def recorded(forward, rule):
             return out
 
         def backward(g):
-            grads = rule(g, out, *raw)
+            global _wanted
+            _wanted = frozenset(id(t._value) for _, t in parents)
+            try:
+                grads = rule(g, out, *raw)
+            finally:
+                _wanted = frozenset()
             if type(grads) is not tuple:
                 if len(raw) != 1:
                     raise TypeError(f"backward rule of {name!r} must return a tuple of "

@@ -23,7 +23,7 @@ import string
 
 import numpy as np
 
-from .autograd import vjp
+from .autograd import vjp, wants
 
 # -- helpers shared by the backward rules ---------------------------------------
 
@@ -50,8 +50,8 @@ def _broadcast_axes(shape: tuple, target: tuple) -> tuple:
 
 
 def _wants(x) -> bool:
-    """Whether ``x`` can carry a gradient: only floating arrays are ever tracked by a tape."""
-    return (type(x) is np.ndarray or isinstance(x, np.generic)) and x.dtype.kind in "fc"
+    """Whether the rule being run must compute the gradient of input ``x``."""
+    return wants(x)
 
 
 def _spread(g, shape):

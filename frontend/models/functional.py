@@ -427,8 +427,8 @@ def check_input_shape(shape, ref: KerasTensor, model_name: str) -> None:
     The batch size is not checked (as in Keras), so a last, smaller batch passes.
     """
     expected = ref.shape
-    if len(shape) == len(expected) and all(
-        e is None or a is None or e == a for e, a in zip(expected[1:], shape[1:])
+    if len(shape) == len(expected) and (
+        shape[1:] == expected[1:] or all(e is None or a is None or e == a for e, a in zip(expected[1:], shape[1:]))
     ):
         return
     raise ValueError(
