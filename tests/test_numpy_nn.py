@@ -195,17 +195,17 @@ def test_bad_arguments_raise_clear_errors(call, message):
 
 @pytest.mark.skipif(plugnet.backend.active().name != "numpy", reason="the NumPy backend's im2col cache")
 def test_conv_releases_its_cached_columns_with_its_output():
-    from plugnet.backends.numpy import nn
+    from plugnet.backends.numpy import autograd
 
-    before = len(nn.residuals)
+    before = len(autograd._saved)
     x, w = _f32(2, 6, 6, 3), plugnet.Variable(_f32(3, 3, 3, 4, seed=1))
     with plugnet.GradientTape() as tape:
         loss = ops.sum(ops.conv(x, w))
-    assert len(nn.residuals) == before + 1
+    assert len(autograd._saved) == before + 1
     (grad,) = tape.gradient(loss, [w])
     del tape, loss
     gc.collect()
-    assert len(nn.residuals) == before
+    assert len(autograd._saved) == before
     # The gradient of sum(conv) for a kernel tap is the sum of the inputs that tap sees.
     want = np.stack([x[:, i:i + 4, j:j + 4].sum(axis=(0, 1, 2)) for i in range(3) for j in range(3)])
     np.testing.assert_allclose(_np(grad), np.repeat(want.reshape(3, 3, 3, 1), 4, axis=-1), rtol=1e-5)

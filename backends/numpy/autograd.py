@@ -30,6 +30,7 @@ code outside a tape runs on bare ndarrays at NumPy's own speed, and
 from __future__ import annotations
 
 import contextlib
+import weakref
 
 import numpy as np
 
@@ -126,6 +127,38 @@ def vjp(forward):
         return rule
 
     return attach
+
+
+class _Saved:
+    """Arrays a forward pass computed that its backward rule reuses, keyed by the id
+    of the forward's output: kept only while a tape records, dropped with that output.
+
+    conv keeps its im2col matrix (the kernel gradient needs it again) and dropout
+    its mask, the same bargain a hand-written layer makes by caching them.
+    """
+
+    def __init__(self):
+        self._store: dict[int, np.ndarray] = {}
+
+    def save(self, out, value):
+        if value is not None and _active:
+            key = id(out)
+            self._store[key] = value
+            weakref.finalize(out, self._store.pop, key, None)
+        return out
+
+    def saved(self, out):
+        return self._store.get(id(out))
+
+    def __len__(self):
+        return len(self._store)
+
+
+_saved = _Saved()
+save = _saved.save
+"""``save(out, value) -> out``: keep ``value`` for the backward rule of the op that returns ``out``."""
+saved = _saved.saved
+"""``saved(out)``: what the forward pass saved for ``out``, or None."""
 
 
 def _leaf(obj, value) -> Tensor:

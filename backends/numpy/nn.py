@@ -22,14 +22,13 @@ result is about twice as fast as folding a strided im2col gradient.
 from __future__ import annotations
 
 import math
-import weakref
 from itertools import product
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import autograd
-from .autograd import vjp
+from .autograd import vjp, wants
 
 # -- argument checking ---------------------------------------------------------
 
@@ -295,32 +294,6 @@ def _depthwise_kernel_grad(x, g, windows, kernel_shape, groups):
     return np.stack(taps).reshape(kernel_shape)
 
 
-class _Residuals:
-    """Arrays a forward computed that its backward rule reuses, keyed by id of the
-    forward's output: stored only while a tape records, dropped with that output.
-
-    conv keeps its im2col matrix (the kernel gradient needs it again) and dropout
-    its scaled mask, the same bargain a hand-written layer makes by caching them.
-    """
-
-    def __init__(self):
-        self._store: dict[int, np.ndarray] = {}
-
-    def keep(self, out, value):
-        if value is not None and autograd._active:
-            key = id(out)
-            self._store[key] = value
-            weakref.finalize(out, self._store.pop, key, None)
-        return out
-
-    def get(self, out):
-        return self._store.get(id(out))
-
-    def __len__(self):
-        return len(self._store)
-
-
-residuals = _Residuals()
 
 
 class _ConvCall:
@@ -359,15 +332,21 @@ class _ConvCall:
 
 def _conv_forward(call):
     out, cols = _conv(call.x, call.kernel, call.windows, call.groups)
-    return residuals.keep(_restore(out, call.channels_first), cols)
+    return autograd.save(_restore(out, call.channels_first), cols)
 
 
-def _conv_gradients(call, g, out):
-    """(d inputs, d kernel in the call's grouped layout) of a conv or depthwise_conv."""
+def _conv_gradients(call, g, out, want_inputs, want_kernel):
+    """(d inputs, d kernel in the call's grouped layout) of a conv or depthwise_conv;
+    None for one the tape does not need (a first layer's input batch)."""
     g = np.moveaxis(g, 1, -1) if call.channels_first else g
-    dx = _conv_input_grad(g, call.kernel, call.windows, call.groups)
-    dk = _conv_kernel_grad(call.x, g, call.windows, call.groups, call.kernel.shape, residuals.get(out))
-    return _restore(dx, call.channels_first).astype(call.x.dtype, copy=False), dk.astype(call.kernel.dtype, copy=False)
+    dx = dk = None
+    if want_inputs:
+        dx = _conv_input_grad(g, call.kernel, call.windows, call.groups)
+        dx = _restore(dx, call.channels_first).astype(call.x.dtype, copy=False)
+    if want_kernel:
+        dk = _conv_kernel_grad(call.x, g, call.windows, call.groups, call.kernel.shape, autograd.saved(out))
+        dk = dk.astype(call.kernel.dtype, copy=False)
+    return dx, dk
 
 
 def conv(inputs, kernel, strides=1, padding="valid", data_format="channels_last", dilation_rate=1):
@@ -377,7 +356,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format="channels_last"
 @vjp(conv)
 def _(g, out, inputs, kernel, strides=1, padding="valid", data_format="channels_last", dilation_rate=1):
     call = _ConvCall("conv", inputs, kernel, strides, padding, data_format, dilation_rate)
-    return _conv_gradients(call, g, out) + (None, None, None, None)
+    return _conv_gradients(call, g, out, wants(inputs), wants(kernel)) + (None, None, None, None)
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format="channels_last", dilation_rate=1):
@@ -388,8 +367,8 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format="chan
 @vjp(depthwise_conv)
 def _(g, out, inputs, kernel, strides=1, padding="valid", data_format="channels_last", dilation_rate=1):
     call = _ConvCall("depthwise_conv", inputs, kernel, strides, padding, data_format, dilation_rate, depthwise=True)
-    dx, dk = _conv_gradients(call, g, out)
-    return dx, dk.reshape(np.shape(kernel)), None, None, None, None
+    dx, dk = _conv_gradients(call, g, out, wants(inputs), wants(kernel))
+    return dx, None if dk is None else dk.reshape(np.shape(kernel)), None, None, None, None
 
 
 class _TransposeCall:
@@ -433,10 +412,12 @@ def _(g, out, inputs, kernel, strides=1, padding="valid", output_padding=None,
       data_format="channels_last", dilation_rate=1):
     call = _TransposeCall(inputs, kernel, strides, padding, output_padding, data_format, dilation_rate)
     g = np.moveaxis(g, 1, -1) if call.channels_first else g
-    dx, _ = _conv(g, call.kernel, call.windows, 1)
-    dk = _conv_kernel_grad(g, call.x, call.windows, 1, call.kernel.shape)
-    return (_restore(dx, call.channels_first).astype(call.x.dtype, copy=False),
-            dk.astype(call.kernel.dtype, copy=False), None, None, None, None, None)
+    dx = dk = None
+    if wants(inputs):
+        dx = _restore(_conv(g, call.kernel, call.windows, 1)[0], call.channels_first).astype(call.x.dtype, copy=False)
+    if wants(kernel):
+        dk = _conv_kernel_grad(g, call.x, call.windows, 1, call.kernel.shape).astype(call.kernel.dtype, copy=False)
+    return dx, dk, None, None, None, None, None
 
 
 # -- pooling -------------------------------------------------------------------

@@ -12,7 +12,6 @@ import numpy as np
 
 from .autograd import vjp
 from .core import _dtype
-from .nn import residuals
 
 
 def _rng(seed):
@@ -110,7 +109,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     dtype = _dropout_dtype(x)
     keep = _keep_scale(x, rate, noise_shape, seed, dtype)
     # The backward rule reuses the mask: with seed=None it could not be drawn again.
-    return residuals.keep(x.astype(dtype, copy=False) * keep, keep)
+    return autograd.save(x.astype(dtype, copy=False) * keep, keep)
 
 
 @vjp(dropout)
@@ -118,7 +117,7 @@ def _(g, out, inputs, rate, noise_shape=None, seed=None):
     rate = float(rate)
     if rate == 0.0:
         return g, None, None, None
-    keep = residuals.get(out)
+    keep = autograd.saved(out)
     if keep is None:
         if seed is None:
             raise RuntimeError("dropout: the mask of an unseeded call is only kept while a GradientTape records it.")
