@@ -30,8 +30,14 @@ def register_serializable(name: str | None = None):
 
 
 def registered_name(obj) -> str:
+    """The name ``obj`` (a class, instance or function) is registered under.
+
+    Read from the class's own namespace: an unregistered subclass of ``Dense``
+    must not be saved under the name ``"Dense"``.
+    """
     cls = obj if isinstance(obj, type) or callable(obj) and not hasattr(obj, "get_config") else type(obj)
-    return getattr(cls, "_registered_name", None) or cls.__name__
+    own = cls.__dict__.get("_registered_name") if hasattr(cls, "__dict__") else None
+    return own or cls.__name__
 
 
 def get_registered(name: str, custom_objects: dict | None = None):

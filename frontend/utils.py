@@ -21,3 +21,10 @@ def set_random_seed(seed: int) -> None:
     seeder = backend.active().extras.get("set_seed")
     if seeder is not None:
         seeder(seed)
+
+
+def clear_session() -> None:
+    """Reset the layer-name counters (the next Dense is "dense" again), as Keras's does."""
+    from plugnet.layers.naming import clear_session as reset_names
+
+    reset_names()

@@ -39,6 +39,11 @@ class Variable(TensorOperators):
         array([1., 1., 1.], dtype=float32)
     """
 
+    # Set by Layer.add_weight; read by optimizers (constraint) and saving (path).
+    regularizer = None
+    constraint = None
+    path = None
+
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None):
         if callable(initializer):
             if shape is None:
@@ -83,11 +88,16 @@ class Variable(TensorOperators):
         self._trainable = bool(value)
 
     def numpy(self) -> np.ndarray:
-        return ops.convert_to_numpy(self._value)
+        """A copy of the value as a NumPy array (changing it leaves the variable alone)."""
+        return np.array(ops.convert_to_numpy(self._value))
 
     def __array__(self, dtype=None, copy=None):
-        array = np.asarray(ops.convert_to_numpy(self._value))
-        return array.astype(dtype, copy=False) if dtype is not None else array
+        value = self._value
+        # NumPy functions meet Variables on every op of the NumPy backend: hand them the storage.
+        array = value if type(value) is np.ndarray else np.asarray(ops.convert_to_numpy(value))
+        if copy:
+            array = array.copy()
+        return array if dtype is None else array.astype(dtype, copy=False)
 
     def __repr__(self) -> str:
         return f"<Variable {self.name!r} shape={self.shape} dtype={self.dtype} trainable={self.trainable}>"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import autograd
 from .autograd import vjp
 from .core import _dtype
 

@@ -655,19 +655,9 @@ def get_constraint(identifier):
     raise ValueError(f"A constraint must be a callable weight -> weight, or a registered name; got {identifier!r}.")
 
 
-def registered_class_name(layer) -> str:
-    """The name a config uses for ``layer``'s class: its registered name, else the class name.
-
-    Only a name registered on the class itself counts, so an unregistered
-    subclass of ``Dense`` is not saved as a ``Dense``.
-    """
-    cls = type(layer)
-    return cls.__dict__.get("_registered_name") or cls.__name__
-
-
 def serialize_layer(layer) -> dict:
     """``{"class_name": ..., "config": ...}`` for a layer, as configs store it."""
-    return {"class_name": registered_class_name(layer), "config": layer.get_config()}
+    return {"class_name": registry.registered_name(layer), "config": layer.get_config()}
 
 
 def _walk(value):

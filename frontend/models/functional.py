@@ -11,7 +11,7 @@ from plugnet import ops, registry
 from plugnet.layers.call_context import _local as _call_local
 from plugnet.layers.input_layer import InputLayer
 from plugnet.layers.input_spec import format_shape
-from plugnet.layers.layer import _convert_input, _dtype_info, registered_class_name
+from plugnet.layers.layer import _convert_input, _dtype_info
 from plugnet.layers.structure import flatten, map_structure, pack_like
 from plugnet.layers.symbolic import KerasTensor
 from plugnet.models.model import Model
@@ -304,7 +304,7 @@ class Functional(Model):
         for layer in self._graph_layers:
             kept = [node for node in layer._inbound_nodes if node in self._node_set and not node.is_input]
             layer_configs.append({
-                "class_name": registered_class_name(layer),
+                "class_name": registry.registered_name(layer),
                 "config": layer.get_config(),
                 "name": layer.name,
                 "inbound_nodes": [
