@@ -96,7 +96,8 @@ class EarlyStopping(Callback):
             print(f"Epoch {self.stopped_epoch + 1}: early stopping", file=sys.stdout)
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.", file=sys.stdout)
+                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.",
+                      file=sys.stdout)
             self.model.set_weights(self.best_weights)
 
     def get_monitor_value(self, logs):

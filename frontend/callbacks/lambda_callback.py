@@ -29,7 +29,9 @@ class LambdaCallback(Callback):
         valid = set(HOOKS) | {"on_batch_begin", "on_batch_end"}
         for name, fn in hooks.items():
             if name not in valid:
-                raise TypeError(f"LambdaCallback got an unknown hook {name!r}. Valid hooks: {', '.join(sorted(valid))}.")
+                raise TypeError(
+                    f"LambdaCallback got an unknown hook {name!r}. Valid hooks: {', '.join(sorted(valid))}."
+                )
             if fn is not None:
                 if not callable(fn):
                     raise TypeError(f"LambdaCallback({name}=...) must be a function, got {fn!r}.")

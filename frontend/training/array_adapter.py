@@ -38,7 +38,9 @@ def _is_array_structure(value) -> bool:
 
 def to_host_array(value) -> np.ndarray:
     """``value`` as a NumPy array; float64 becomes float32 as in Keras."""
-    array = value if isinstance(value, np.ndarray) else np.asarray(ops.convert_to_numpy(value) if ops.is_tensor(value) else value)
+    if not isinstance(value, np.ndarray):
+        value = ops.convert_to_numpy(value) if ops.is_tensor(value) else value
+    array = np.asarray(value)
     if array.dtype == np.float64:
         array = array.astype(np.float32)
     return array
@@ -86,7 +88,9 @@ def class_weight_to_sample_weights(y, class_weight: dict) -> np.ndarray:
                          f"{type(y).__name__} of several targets. Pass per-output `sample_weight` instead.")
     labels = to_host_array(y)
     if labels.ndim > 2:
-        raise ValueError(f"`class_weight` needs targets of shape (n,), (n, 1) or one-hot (n, classes); got y of shape {labels.shape}.")
+        raise ValueError(
+            f"`class_weight` needs targets of shape (n,), (n, 1) or one-hot (n, classes); got y of shape {labels.shape}."
+        )
     if labels.ndim == 2:
         labels = np.argmax(labels, axis=-1) if labels.shape[-1] != 1 else labels[:, 0]
     labels = np.round(labels).astype(np.int64)
@@ -98,7 +102,8 @@ def class_weight_to_sample_weights(y, class_weight: dict) -> np.ndarray:
 
 def _broadcast_sample_weight(y, sample_weight):
     """One sample-weight array for a multi-output ``y`` is used for every output (Keras)."""
-    if sample_weight is None or not isinstance(y, (list, tuple, dict)) or isinstance(sample_weight, (list, tuple, dict)):
+    containers = (list, tuple, dict)
+    if sample_weight is None or not isinstance(y, containers) or isinstance(sample_weight, containers):
         return sample_weight
     if isinstance(y, dict):
         return {key: sample_weight for key in y}
@@ -169,9 +174,13 @@ class ArrayDataAdapter(DataAdapter):
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=None, steps=None, shuffle=False, class_weight=None):
         if y is not None and not _is_array_structure(y):
-            raise ValueError(f"y must be an array (or a list/dict of arrays) when x is an array; got {type(y).__name__}.")
+            raise ValueError(
+                f"y must be an array (or a list/dict of arrays) when x is an array; got {type(y).__name__}."
+            )
         if sample_weight is not None and class_weight is not None:
-            raise ValueError("You cannot pass both `class_weight` and `sample_weight`; class weights become sample weights.")
+            raise ValueError(
+                "You cannot pass both `class_weight` and `sample_weight`; class weights become sample weights."
+            )
         x, y, sample_weight = (None if v is None else _map_leaves(to_host_array, v) for v in (x, y, sample_weight))
         if class_weight is not None:
             if y is None:

@@ -73,57 +73,67 @@ def _align_targets(y_true, names, has_loss, what="y"):
 
 
 class LossTracker(Mean):
-    """A ``Mean`` of per-batch losses weighted by batch size, cheap to update every step.
+    """A ``Mean`` of per-batch losses weighted by batch size, cheap to update, read and reset.
 
     ``update_state(loss, sample_weight=batch_size)`` with a scalar loss and an
     integer batch size adds ``loss * batch_size`` to a running tensor and the
-    batch size to a Python count: two ops, no Variable writes. The sums reach
-    the ``total``/``count`` Variables when the result or the variables are
-    read. Any other call takes ``Mean``'s general path.
+    batch size to a Python int: no Variable is written. ``result()`` is then
+    one division, and ``reset_state()`` forgets the running sums. The
+    ``total``/``count`` Variables are brought up to date (and lazily zeroed
+    after a reset) only when they are read, or when an update takes ``Mean``'s
+    general path (any other ``sample_weight``).
     """
 
     def __init__(self, name="loss", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self._pending_total = None
-        self._pending_count = 0
+        self._sum = None  # loss * batch size, summed since the Variables were last synced
+        self._count = 0
+        self._in_variables = False  # the Variables hold part of the current state
+        self._stale = False  # the Variables hold state a reset discarded
 
     def update_state(self, values, sample_weight=None):
         if type(sample_weight) is not int or ops.ndim(values):
-            self._flush()
+            self._sync()
+            self._in_variables = True
             return super().update_state(values, sample_weight)
         weighted = ops.multiply(values, float(sample_weight))
-        pending = self._pending_total
-        self._pending_total = weighted if pending is None else ops.add(pending, weighted)
-        self._pending_count += sample_weight
+        self._sum = weighted if self._sum is None else ops.add(self._sum, weighted)
+        self._count += sample_weight
 
-    def _flush(self) -> None:
-        if self._pending_total is not None:
-            self.total.assign_add(self._pending_total)
-            self.count.assign_add(float(self._pending_count))
-            self._pending_total = None
-            self._pending_count = 0
+    def _sync(self) -> None:
+        if self._stale:
+            super().reset_state()
+            self._stale = False
+        if self._sum is not None:
+            self.total.assign_add(self._sum)
+            self.count.assign_add(float(self._count))
+            self._sum, self._count = None, 0
+            self._in_variables = True
 
     def result(self):
-        self._flush()
-        # The count is a sum of batch sizes: positive, or 0 (and then so is the total).
-        return ops.divide(self.total.value, ops.maximum(self.count.value, 1.0))
+        if not self._in_variables:
+            if self._sum is None:
+                return ops.zeros((), self.dtype)
+            return ops.divide(self._sum, float(self._count))
+        self._sync()
+        return super().result()
 
     def reset_state(self) -> None:
-        self._pending_total = None
-        self._pending_count = 0
-        super().reset_state()
+        self._sum, self._count = None, 0
+        if self._in_variables:
+            self._stale, self._in_variables = True, False
 
     @property
     def variables(self) -> list:
-        self._flush()
+        self._sync()
         return super().variables
 
 
 class CompileLoss:
     """The total loss ``sum(loss_weight_i * loss_i(y_true_i, y_pred_i, sample_weight_i))``.
 
-    For a model with several outputs it also keeps one ``Mean`` metric per
-    output, named ``<output name>_loss``, of the unweighted loss (in
+    For a model with several outputs it also keeps one ``Mean`` metric (a
+    :class:`LossTracker`) per output, named ``<output name>_loss``, of the unweighted loss (in
     :attr:`metrics`, so ``fit`` reports them).
 
     Args:
@@ -175,10 +185,12 @@ class CompileLoss:
             tracker = LossTracker(name=f"{name}_loss") if sum(has_loss) > 1 else None
             if tracker is not None:
                 self.metrics.append(tracker)
-            self._terms.append((i, _resolve_loss(loss, flat_true[i], flat_pred[i]), None if weight is None else float(weight), tracker))
+            loss_fn = _resolve_loss(loss, flat_true[i], flat_pred[i])
+            self._terms.append((i, loss_fn, None if weight is None else float(weight), tracker))
         if not self._terms:
             raise ValueError(f"compile(loss=...) gives no loss for any of the outputs {names}.")
         self._names = names
+        self._has_loss = has_loss
         self.built = True
 
     def __call__(self, y_true, y_pred, sample_weight=None):
@@ -193,7 +205,7 @@ class CompileLoss:
             return value if weight is None else ops.multiply(value, weight)
         names = self._names
         flat_pred = _flat_outputs(y_pred, names)
-        flat_true = _align_targets(y_true, names, [any(t[0] == i for t in self._terms) for i in range(len(names))])
+        flat_true = _align_targets(y_true, names, self._has_loss)
         flat_weight = align_to_outputs(sample_weight, names, "sample_weight", broadcast=True)
         total = None
         for i, loss_fn, weight, tracker in self._terms:
@@ -263,6 +275,8 @@ class CompileMetrics:
         self._user = (_map_leaves(_resolve_now, metrics), _map_leaves(_resolve_now, weighted_metrics))
         self._plan = []  # (output index, metric, weighted)
         self._display_names = []
+        self._single = True
+        self._names = None
         self.built = False
 
     @property
@@ -333,10 +347,6 @@ class CompileMetrics:
     def result(self) -> dict:
         """``{display name: metric result}`` in reporting order."""
         return {name: metric.result() for name, (_, metric, _) in zip(self._display_names, self._plan)}
-
-    @property
-    def display_names(self) -> list:
-        return list(self._display_names)
 
 
 def _unique(base, metric_name, output_name, single, weighted, taken) -> str:

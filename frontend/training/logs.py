@@ -20,7 +20,7 @@ def to_python(value):
     """A metric value as a Python number (a NumPy array when it is not a scalar)."""
     if isinstance(value, (int, float)):
         return value
-    array = np.asarray(ops.convert_to_numpy(value)) if ops.is_tensor(value) or hasattr(value, "numpy") else np.asarray(value)
+    array = np.asarray(ops.convert_to_numpy(value) if ops.is_tensor(value) else value)
     return array.item() if array.ndim == 0 else array
 
 

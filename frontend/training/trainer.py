@@ -288,6 +288,9 @@ class Trainer:
         """
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         optimizer = self.optimizer
+        if optimizer is None:
+            raise ValueError("This model was compiled without an optimizer; training needs one, "
+                             "e.g. model.compile(optimizer='sgd', loss=...).")
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self._compute_loss(x, y, y_pred, sample_weight, True)
