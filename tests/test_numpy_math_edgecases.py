@@ -30,11 +30,12 @@ def rule(name):
     from plugnet.backends.numpy import autograd
 
     def call(g, out, *args):
-        autograd._wanted = frozenset(id(a) for a in args if isinstance(a, np.ndarray) and a.dtype.kind in "fc")
+        autograd._wanted = [(i, autograd.Tensor(a, None)) for i, a in enumerate(args)
+                            if isinstance(a, np.ndarray) and a.dtype.kind in "fc"]
         try:
             return autograd.RULES[name](g, out, *args)
         finally:
-            autograd._wanted = frozenset()
+            autograd._wanted = []
 
     return call
 

@@ -105,8 +105,8 @@ def plain(x):
 RULES: dict[str, object] = {}
 """Backward rules by op name, filled by :func:`vjp`."""
 
-# While a backward rule runs: ids of its input arrays that need a gradient.
-_wanted: frozenset = frozenset()
+# While a backward rule runs: the tracked inputs of its op, as Node.parents.
+_wanted: list = []
 
 
 def wants(x) -> bool:
@@ -116,7 +116,10 @@ def wants(x) -> bool:
     constant): the tape discards them anyway, and for matmul or conv they cost
     as much as the forward pass.
     """
-    return id(x) in _wanted
+    for _, tensor in _wanted:
+        if tensor._value is x:
+            return True
+    return False
 
 
 def vjp(forward):
@@ -238,14 +241,16 @@ def recorded(forward, rule):
         out = forward(*raw)
         if not parents:
             return out
+        if out is raw[0] and parents[0][0] == 0:
+            return parents[0][1]  # an identity here (cast to its own dtype): nothing to record
 
         def backward(g):
             global _wanted
-            _wanted = frozenset(id(t._value) for _, t in parents)
+            _wanted = parents
             try:
                 grads = rule(g, out, *raw)
             finally:
-                _wanted = frozenset()
+                _wanted = []
             if type(grads) is not tuple:
                 if len(raw) != 1:
                     raise TypeError(f"backward rule of {name!r} must return a tuple of "
@@ -289,49 +294,31 @@ def unwrapping(forward):
     return op
 
 
-def _topological(root: Node) -> list[Node]:
-    order, seen, stack = [], {id(root)}, [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        stack.append((node, True))
-        for _, parent in node.parents:
-            if id(parent._node) not in seen:
-                seen.add(id(parent._node))
-                stack.append((parent._node, False))
-    return order  # parents before children
+def _slots(node: Node) -> list:
+    return [None] * (1 if node.outputs is None else len(node.outputs))
 
 
-def _accumulate(grads: dict, tensor: Tensor, g) -> None:
-    slots = grads.get(id(tensor._node))
-    if slots is None:
-        outputs = tensor._node.outputs
-        slots = grads[id(tensor._node)] = [None] * (1 if outputs is None else len(outputs))
-    index = tensor._index
-    slots[index] = g if slots[index] is None else slots[index] + g
+def backpropagate(nodes: list[Node], targets, output_gradients=None, keep=()) -> dict:
+    """Gradients of the sum of ``targets`` through the recorded ``nodes``.
 
-
-def backpropagate(targets, output_gradients=None) -> dict:
-    """Gradients of the sum of ``targets`` for every recorded node they depend on.
-
-    Returns ``{id(node): [gradient per output]}``.
+    ``nodes`` is a tape's record in creation order, so walking it backwards
+    visits every node after all the nodes that consumed its outputs: no graph
+    search is needed, and a tape differentiates exactly the ops it recorded.
+    Gradients of intermediate nodes are dropped as soon as they are used,
+    except for the nodes in ``keep`` (tensors asked for as sources).
+    Returns ``{node: [gradient per output]}``.
     """
     grads: dict = {}
-    roots = []
     for i, target in enumerate(targets):
         if type(target) is not Tensor:
             continue
         value = np.asarray(target._value)
         seed = np.ones_like(value) if output_gradients is None else np.asarray(output_gradients[i], value.dtype)
-        _accumulate(grads, target, seed)
-        roots.append(target._node)
-    if not roots:
-        return grads
-    root = Node([(0, Tensor(None, r)) for r in roots], None, None) if len(roots) > 1 else roots[0]
-    for node in reversed(_topological(root)):
-        slots = grads.get(id(node))
+        slots = grads.get(target._node) or grads.setdefault(target._node, _slots(target._node))
+        index = target._index
+        slots[index] = seed if slots[index] is None else slots[index] + seed
+    for node in reversed(nodes):
+        slots = grads.get(node) if node in keep else grads.pop(node, None)
         if slots is None or node.backward is None:
             continue
         if node.outputs is None:
@@ -341,8 +328,14 @@ def backpropagate(targets, output_gradients=None) -> dict:
         flat_grads = node.backward(g)
         for index, parent in node.parents:
             pg = flat_grads[index]
-            if pg is not None:
-                _accumulate(grads, parent, pg)
+            if pg is None:
+                continue
+            parent_node = parent._node
+            parent_slots = grads.get(parent_node)
+            if parent_slots is None:
+                parent_slots = grads[parent_node] = _slots(parent_node)
+            i = parent._index
+            parent_slots[i] = pg if parent_slots[i] is None else parent_slots[i] + pg
     return grads
 
 
@@ -374,7 +367,7 @@ class Tape:
             return
         if not isinstance(x, (Variable, np.ndarray)):
             raise TypeError(f"GradientTape.watch() takes a tensor or Variable, got {type(x).__name__}.")
-        if type(x) is np.ndarray and not np.issubdtype(x.dtype, np.inexact):
+        if type(x) is np.ndarray and x.dtype.kind not in "fc":
             return  # integer tensors carry no gradient, as in TensorFlow
         if _active and self._leaves is not _leaves:
             raise RuntimeError("GradientTape.watch() must be called while the tape records.")
@@ -394,15 +387,16 @@ class Tape:
     def gradient(self, targets, sources, output_gradients=None):
         if self._nodes is None:
             raise RuntimeError("This tape's recording has been released; use persistent=True to reuse it.")
-        grads = backpropagate(targets, output_gradients)
+        tensors = [self._source(source) for source in sources]
+        keep = {t._node for t in tensors if t is not None}
+        grads = backpropagate(self._nodes, targets, output_gradients, keep)
         result = []
-        for source in sources:
-            tensor = self._source(source)
-            slots = None if tensor is None else grads.get(id(tensor._node))
+        for source, tensor in zip(sources, tensors):
+            slots = None if tensor is None else grads.get(tensor._node)
             g = None if slots is None else slots[tensor._index]
             if g is not None:
                 want = np.asarray(plain(source)).dtype
-                g = np.asarray(g, dtype=want if np.issubdtype(want, np.inexact) else None)
+                g = np.asarray(g, dtype=want if want.kind in "fc" else None)
                 # Rules may hand one array to several inputs, or a read-only view:
                 # the user gets arrays of their own, safe to modify in place.
                 if not g.flags.writeable or any(g is r for r in result):

@@ -143,13 +143,13 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     shape = tuple(ops.shape(values))
     if reduction is None or reduction == "none" or shape == () or shape == (0,):
         return values
-    total = ops.sum(values)
     if reduction == "sum":
-        return total
+        return ops.sum(values)
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
-        return divide_no_nan(total, ops.sum(sample_weight))
-    count = math.prod(shape)
-    return ops.multiply(total, 1.0 / count) if count else ops.zeros_like(total)
+        return divide_no_nan(ops.sum(values), ops.sum(sample_weight))
+    if not math.prod(shape):
+        return ops.zeros_like(ops.sum(values))
+    return ops.mean(values)  # the sum over the number of values, in one op
 
 
 # -- loss classes -------------------------------------------------------------------------
