@@ -18,9 +18,7 @@ def set_random_seed(seed: int) -> None:
     _py_random.seed(seed)
     np.random.seed(seed % 2**32)
     plugnet_random._reseed_global(seed)
-    seeder = backend.active().extras.get("set_seed")
-    if seeder is not None:
-        seeder(seed)
+    backend.active().set_seed(seed)
 
 
 def clear_session() -> None:

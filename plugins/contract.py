@@ -25,6 +25,7 @@ Conventions shared by every op (as in NumPy and Keras 3):
 
 from __future__ import annotations
 
+import contextlib
 import types
 from dataclasses import dataclass, field
 
@@ -208,26 +209,36 @@ BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
 # What a backend provides besides ops.
 
 BACKEND_API: dict[str, str] = {
-    "variable": "(value, dtype, trainable) -> native storage for a plugnet.Variable",
+    "variable": "(value, dtype, trainable) -> native storage for a plugnet.Variable, on the current device",
     "assign": "(storage, value) -> storage holding `value` cast to its dtype, recording nothing "
     "(in place where the framework allows)",
-    "assign_add": "(storage, delta) -> storage + delta, as assign",
-    "assign_sub": "(storage, delta) -> storage - delta, as assign",
+    "assign_add": "(storage, delta) -> storage + delta, as assign (optional: assign of add)",
+    "assign_sub": "(storage, delta) -> storage - delta, as assign (optional: assign of subtract)",
+    "set_trainable": "(storage, trainable) -> storage whose gradients are tracked or not (optional: unchanged)",
     "Tape": "class (persistent, watch_accessed_variables): __enter__/__exit__, watch(x), "
     "gradient(targets, sources, output_gradients) -> list (None for unconnected sources), "
     "stop_recording() context manager, reset()",
+    "no_recording": "() -> context manager in which ops build no gradient record "
+    "(optional: nothing to do; torch: torch.no_grad)",
+    "compile_step": "(fn, jit_compile) -> callable running fn compiled (optional: fn itself; "
+    "TensorFlow: tf.function)",
     "devices": "() -> list of device names the backend sees, e.g. ['cpu', 'gpu:0']",
+    "device_scope": "(name) -> context manager placing new tensors and variables on device `name` "
+    "('cpu', 'gpu:0', ...); optional: only 'cpu' is accepted",
+    "set_seed": "(seed) -> None: seed the framework's own generators (optional)",
 }
 
 
 @dataclass
 class Backend:
-    """A loaded backend: what ``plugnet.ops`` dispatches to.
+    """A loaded backend: what ``plugnet.ops`` dispatches to, and what Variables,
+    GradientTape, devices and the trainer use.
 
     ``ops`` holds one function per op of the contract. ``recording_ops``, when
     not None, is used instead of ``ops`` while a GradientTape records (the
     NumPy backend's tape records only there, so no op pays for taping outside
     a tape). ``missing`` lists the contract ops the backend does not provide.
+    The other fields are the :data:`BACKEND_API`.
     """
 
     name: str
@@ -237,8 +248,13 @@ class Backend:
     assign: object
     assign_add: object
     assign_sub: object
+    set_trainable: object
     Tape: type
+    no_recording: object
+    compile_step: object
     devices: object
+    device_scope: object
+    set_seed: object
     missing: tuple[str, ...] = ()
     extras: dict = field(default_factory=dict)
 
@@ -266,18 +282,25 @@ def find_ops(modules) -> dict:
     return found
 
 
+def _cpu_only(backend_name: str):
+    @contextlib.contextmanager
+    def device_scope(name):
+        if name != "cpu":
+            raise ValueError(f"The {backend_name!r} backend runs on the CPU only; it has no device {name!r}.")
+        yield
+
+    return device_scope
+
+
 def assemble(name: str, ops: dict, *, variable, assign, Tape, devices, assign_add=None, assign_sub=None,
+             set_trainable=None, no_recording=None, compile_step=None, device_scope=None, set_seed=None,
              recording_ops=None, **extras) -> Backend:
-    """Build a :class:`Backend` from a mapping ``op name -> function``.
+    """Build a :class:`Backend` from a mapping ``op name -> function`` and the :data:`BACKEND_API`.
 
     Every contract op that ``ops`` lacks is filled with a function raising a
-    clear ``NotImplementedError`` and listed in ``Backend.missing``. Without
-    ``assign_add``/``assign_sub``, they are ``assign`` of the sum/difference.
+    clear ``NotImplementedError`` and listed in ``Backend.missing``. Optional
+    parts of the API get the defaults :data:`BACKEND_API` states.
     """
-    if assign_add is None:
-        assign_add = lambda storage, delta: assign(storage, table["add"](storage, delta))  # noqa: E731
-    if assign_sub is None:
-        assign_sub = lambda storage, delta: assign(storage, table["subtract"](storage, delta))  # noqa: E731
     table = dict(ops)
     missing = tuple(sorted(OP_NAMES - table.keys()))
     for op_name in missing:
@@ -293,10 +316,15 @@ def assemble(name: str, ops: dict, *, variable, assign, Tape, devices, assign_ad
         recording_ops=recording,
         variable=variable,
         assign=assign,
-        assign_add=assign_add,
-        assign_sub=assign_sub,
+        assign_add=assign_add or (lambda storage, delta: assign(storage, table["add"](storage, delta))),
+        assign_sub=assign_sub or (lambda storage, delta: assign(storage, table["subtract"](storage, delta))),
+        set_trainable=set_trainable or (lambda storage, trainable: storage),
         Tape=Tape,
+        no_recording=no_recording or contextlib.nullcontext,
+        compile_step=compile_step or (lambda fn, jit_compile=None: fn),
         devices=devices,
+        device_scope=device_scope or _cpu_only(name),
+        set_seed=set_seed or (lambda seed: None),
         missing=missing,
         extras=extras,
     )

@@ -339,6 +339,17 @@ def backpropagate(nodes: list[Node], targets, output_gradients=None, keep=()) ->
     return grads
 
 
+@contextlib.contextmanager
+def no_recording():
+    """Ops inside record on no tape (the trainer's evaluation and optimizer steps)."""
+    saved = list(_active)
+    _active.clear()
+    try:
+        yield
+    finally:
+        _active[:] = saved
+
+
 class Tape:
     """The NumPy backend's side of ``plugnet.GradientTape``."""
 
@@ -421,14 +432,8 @@ class Tape:
         self._nodes = []
         self._leaves = _leaves
 
-    @contextlib.contextmanager
     def stop_recording(self):
-        saved = list(_active)
-        _active.clear()
-        try:
-            yield
-        finally:
-            _active[:] = saved
+        return no_recording()
 
     def __del__(self):
         if self._nodes:

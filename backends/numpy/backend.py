@@ -33,5 +33,6 @@ def create_backend():
         assign_add=core.assign_add,
         assign_sub=core.assign_sub,
         Tape=autograd.Tape,
+        no_recording=autograd.no_recording,
         devices=core.devices,
     )
