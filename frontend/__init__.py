@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 
 from plugnet import backend, ops, random, utils  # noqa: E402
 from plugnet.backend import set_backend  # noqa: E402
+from plugnet.device import device, set_device  # noqa: E402
 from plugnet.tape import GradientTape  # noqa: E402
 from plugnet.variables import Variable  # noqa: E402
 
@@ -58,7 +59,8 @@ def __dir__():
 
 
 __all__ = sorted(
-    ["GradientTape", "Variable", "backend", "ops", "random", "set_backend", "utils", "__version__"]
+    ["GradientTape", "Variable", "backend", "device", "ops", "random", "set_backend", "set_device", "utils",
+     "__version__"]
     + list(_SUBMODULES)
     + list(_NAMES)
 )

@@ -86,6 +86,7 @@ class Variable(TensorOperators):
     @trainable.setter
     def trainable(self, value: bool) -> None:
         self._trainable = bool(value)
+        self._value = self._backend.set_trainable(self._value, self._trainable)
 
     def numpy(self) -> np.ndarray:
         """A copy of the value as a NumPy array (changing it leaves the variable alone)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import warnings
 
+from plugnet import backend as _backend
 from plugnet import initializers
 from plugnet import ops
 from plugnet import registry
@@ -367,21 +368,23 @@ class Optimizer:
                 )
             if not self.built:
                 self.build(variables)
-        grads, variables = self._select(grads, variables)
-        if self.loss_scale_factor is not None:
-            grads = [ops.divide(g, self.loss_scale_factor) for g in grads]
-        if self.gradient_accumulation_steps:
-            self._accumulate_or_update(grads, variables)
-        else:
-            self._update(grads, variables)
-        if self.use_ema:
-            self._update_moving_average()
-        self._iterations.assign_add(1)
-        if self._has_constraints:
-            for variable in variables:
-                constraint = getattr(variable, "constraint", None)
-                if constraint is not None:
-                    variable.assign(constraint(variable))
+        # Updates are not part of any gradient record (torch would otherwise build a graph).
+        with _backend.active().no_recording():
+            grads, variables = self._select(grads, variables)
+            if self.loss_scale_factor is not None:
+                grads = [ops.divide(g, self.loss_scale_factor) for g in grads]
+            if self.gradient_accumulation_steps:
+                self._accumulate_or_update(grads, variables)
+            else:
+                self._update(grads, variables)
+            if self.use_ema:
+                self._update_moving_average()
+            self._iterations.assign_add(1)
+            if self._has_constraints:
+                for variable in variables:
+                    constraint = getattr(variable, "constraint", None)
+                    if constraint is not None:
+                        variable.assign(constraint(variable))
 
     def _select(self, grads, variables):
         """The (gradient, variable) pairs with a gradient, checked against what the optimizer was built on."""

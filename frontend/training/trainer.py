@@ -29,6 +29,7 @@ import warnings
 
 import numpy as np
 
+from plugnet import backend as _backend
 from plugnet import ops
 from plugnet.metrics import Metric
 from plugnet.layers.structure import flatten, map_structure, pack_like
@@ -304,15 +305,17 @@ class Trainer:
     def test_step(self, data):
         """Loss and metrics of a batch, without training. Returns the metrics' logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        y_pred = self(x, training=False)
-        loss = self._compute_loss(x, y, y_pred, sample_weight, False)
-        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
-        return self.compute_metrics(x, y, y_pred, sample_weight)
+        with _backend.active().no_recording():
+            y_pred = self(x, training=False)
+            loss = self._compute_loss(x, y, y_pred, sample_weight, False)
+            self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+            return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
         """The model's output for a batch (its ``x``; targets, if any, are ignored)."""
         x, _, _ = unpack_x_y_sample_weight(data)
-        return self(x, training=False)
+        with _backend.active().no_recording():
+            return self(x, training=False)
 
     def make_train_function(self, force=False):
         """The function ``fit`` calls per batch: :meth:`train_step` (a compiling backend would wrap it here)."""
