@@ -26,32 +26,44 @@ class SeedGenerator:
     >>> gen = SeedGenerator(42)
     >>> a = plugnet.random.normal((2,), seed=gen)   # differs from ...
     >>> b = plugnet.random.normal((2,), seed=gen)   # ... this, but the pair is the same every run
+
+    Its position in the stream is a non-trainable integer Variable, not a
+    Python number, so a compiled training step (``tf.function``) draws fresh
+    seeds on every call instead of the one seen while tracing.
     """
 
-    def __init__(self, seed: int | None = None):
-        self.initial_seed = int(_global.integers(0, 2**31 - 1)) if seed is None else int(seed)
-        self._count = 0
+    _MULTIPLIER = 1_000_003
+    _MODULUS = 2**31 - 1
 
-    def next(self) -> int:
-        """The next seed of the stream."""
-        self._count += 1
-        mixed = np.random.SeedSequence([self.initial_seed, self._count]).generate_state(1)[0]
-        return int(mixed & 0x7FFFFFFF)
+    def __init__(self, seed: int | None = None):
+        from plugnet.variables import Variable
+
+        self.initial_seed = int(_global.integers(0, 2**31 - 1)) if seed is None else int(seed)
+        self._counter = Variable(np.zeros((), "int64"), dtype="int64", trainable=False, name="seed_generator_state")
+
+    def next(self):
+        """The next seed of the stream: an integer scalar tensor (backends accept it as a seed)."""
+        self._counter.assign_add(1)
+        mixed = ops.add(ops.multiply(self._counter.value, self._MULTIPLIER), self.initial_seed % self._MODULUS)
+        return ops.mod(mixed, self._MODULUS)
 
     @property
     def state(self) -> tuple[int, int]:
-        return self.initial_seed, self._count
+        """(initial seed, draws so far): restoring it replays the stream."""
+        return self.initial_seed, int(ops.convert_to_numpy(self._counter.value))
 
     @state.setter
     def state(self, value) -> None:
-        self.initial_seed, self._count = int(value[0]), int(value[1])
+        self.initial_seed = int(value[0])
+        self._counter.assign(np.asarray(int(value[1]), "int64"))
 
     def get_config(self) -> dict:
         return {"seed": self.initial_seed}
 
 
-def draw_seed(seed) -> int:
-    """An int seed from an int, a SeedGenerator or None."""
+def draw_seed(seed):
+    """A seed for a backend random op: an int for an int or None, an integer
+    scalar tensor for a SeedGenerator."""
     if isinstance(seed, SeedGenerator):
         return seed.next()
     if seed is None:
