@@ -222,6 +222,8 @@ BACKEND_API: dict[str, str] = {
     "(optional: nothing to do; torch: torch.no_grad)",
     "compile_step": "(fn, jit_compile) -> callable running fn compiled (optional: fn itself; "
     "TensorFlow: tf.function)",
+    "graph_steps": "bool: compile_step traces steps into a graph where Python side effects run once "
+    "(TensorFlow); the trainer then keeps all step state in Variables (optional: False)",
     "devices": "() -> list of device names the backend sees, e.g. ['cpu', 'gpu:0']",
     "device_scope": "(name) -> context manager placing new tensors and variables on device `name` "
     "('cpu', 'gpu:0', ...); optional: only 'cpu' is accepted",
@@ -252,6 +254,7 @@ class Backend:
     Tape: type
     no_recording: object
     compile_step: object
+    graph_steps: bool
     devices: object
     device_scope: object
     set_seed: object
@@ -293,8 +296,8 @@ def _cpu_only(backend_name: str):
 
 
 def assemble(name: str, ops: dict, *, variable, assign, Tape, devices, assign_add=None, assign_sub=None,
-             set_trainable=None, no_recording=None, compile_step=None, device_scope=None, set_seed=None,
-             recording_ops=None, **extras) -> Backend:
+             set_trainable=None, no_recording=None, compile_step=None, graph_steps=False, device_scope=None,
+             set_seed=None, recording_ops=None, **extras) -> Backend:
     """Build a :class:`Backend` from a mapping ``op name -> function`` and the :data:`BACKEND_API`.
 
     Every contract op that ``ops`` lacks is filled with a function raising a
@@ -322,6 +325,7 @@ def assemble(name: str, ops: dict, *, variable, assign, Tape, devices, assign_ad
         Tape=Tape,
         no_recording=no_recording or contextlib.nullcontext,
         compile_step=compile_step or (lambda fn, jit_compile=None: fn),
+        graph_steps=bool(graph_steps),
         devices=devices,
         device_scope=device_scope or _cpu_only(name),
         set_seed=set_seed or (lambda seed: None),

@@ -91,8 +91,10 @@ class LossTracker(Mean):
         self._in_variables = False  # the Variables hold part of the current state
         self._stale = False  # the Variables hold state a reset discarded
 
+    graph = False  # set by the trainer when steps are traced: then every update writes the Variables
+
     def update_state(self, values, sample_weight=None):
-        if type(sample_weight) is not int or ops.ndim(values):
+        if self.graph or type(sample_weight) is not int or ops.ndim(values):
             self._sync()
             self._in_variables = True
             return super().update_state(values, sample_weight)

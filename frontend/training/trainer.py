@@ -230,16 +230,7 @@ class Trainer:
 
     def get_metrics_result(self) -> dict:
         """The current value of every metric as Python numbers, e.g. ``{"loss": 0.2, "accuracy": 0.7}``."""
-        results = {}
-        for metric in self.metrics:
-            if isinstance(metric, CompileMetrics) and not metric.built:
-                continue
-            value = metric.result()
-            if isinstance(value, dict):
-                results.update(value)
-            else:
-                results[metric.name] = value
-        return pythonify(results)
+        return pythonify(self._metric_tensors())
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics with a batch; return the metrics' logs.
@@ -318,20 +309,68 @@ class Trainer:
             return self(x, training=False)
 
     def make_train_function(self, force=False):
-        """The function ``fit`` calls per batch: :meth:`train_step` (a compiling backend would wrap it here)."""
+        """The function ``fit`` calls per batch: :meth:`train_step`, compiled when the backend compiles."""
         if self.train_function is None or force:
-            _set(self, "train_function", self.train_step)
+            _set(self, "train_function", self._compiled(self.train_step, "metrics"))
         return self.train_function
 
     def make_test_function(self, force=False):
         if self.test_function is None or force:
-            _set(self, "test_function", self.test_step)
+            _set(self, "test_function", self._compiled(self.test_step, "metrics"))
         return self.test_function
 
     def make_predict_function(self, force=False):
         if self.predict_function is None or force:
-            _set(self, "predict_function", self.predict_step)
+            _set(self, "predict_function", self._compiled(self.predict_step, "outputs"))
         return self.predict_function
+
+    def _compiled(self, step, returns: str):
+        """``step`` as the backend runs it: itself, or compiled by ``Backend.compile_step``.
+
+        A backend with ``graph_steps`` (TensorFlow's tf.function) runs Python
+        only while tracing, so the compiled body returns tensors (the metric
+        results, or the outputs) and the loss tracker keeps its sums in
+        Variables. The first call runs eagerly, so that the model, optimizer
+        and metrics create their Variables outside the graph.
+        """
+        backend = _backend.active()
+        if self.run_eagerly or not (backend.graph_steps or self.jit_compile):
+            return step
+        if not backend.graph_steps:
+            return backend.compile_step(step, self.jit_compile)
+        if self._loss_tracker is not None:
+            self._loss_tracker.graph = True
+
+        def body(data):
+            result = step(data)
+            if returns == "outputs" or not isinstance(result, LazyLogs):
+                return result
+            return self._metric_tensors()
+
+        compiled = backend.compile_step(body, self.jit_compile)
+        state = {"warm": False}
+
+        def run(data):
+            if not state["warm"]:
+                state["warm"] = True
+                return step(data)
+            result = compiled(data)
+            return result if returns == "outputs" else LazyLogs(lambda: pythonify(result))
+
+        return run
+
+    def _metric_tensors(self) -> dict:
+        """Every metric's current result as tensors (what a traced step returns)."""
+        results = {}
+        for metric in self.metrics:
+            if isinstance(metric, CompileMetrics) and not metric.built:
+                continue
+            value = metric.result()
+            if isinstance(value, dict):
+                results.update(value)
+            else:
+                results[metric.name] = value
+        return results
 
     # ------------------------------------------------------------------ fit
 
