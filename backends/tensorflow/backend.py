@@ -1,0 +1,26 @@
+"""Assembles the TensorFlow backend from its op modules."""
+
+from plugnet.plugins.contract import assemble, find_ops
+
+from . import autograd, core, math, nn, random, shape
+
+MODULES = (core, math, shape, nn, random)
+
+
+def create_backend():
+    return assemble(
+        "tensorflow",
+        find_ops(MODULES),
+        variable=core.variable,
+        assign=core.assign,
+        assign_add=core.assign_add,
+        assign_sub=core.assign_sub,
+        set_trainable=core.set_trainable,
+        Tape=autograd.Tape,
+        no_recording=autograd.no_recording,
+        compile_step=autograd.compile_step,
+        graph_steps=True,
+        devices=core.devices,
+        device_scope=core.device_scope,
+        set_seed=core.set_seed,
+    )
