@@ -24,7 +24,7 @@ from plugnet.tape import GradientTape  # noqa: E402
 from plugnet.variables import Variable  # noqa: E402
 
 _SUBMODULES = {
-    "activations", "callbacks", "initializers", "layers", "losses", "metrics", "models",
+    "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "models",
     "optimizers", "regularizers", "registry", "dtypes",
 }
 _NAMES = {

@@ -147,7 +147,7 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
         return ops.sum(values)
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
         return divide_no_nan(ops.sum(values), ops.sum(sample_weight))
-    if not math.prod(shape):
+    if None not in shape and not math.prod(shape):  # (dims are None while a graph is traced)
         return ops.zeros_like(ops.sum(values))
     return ops.mean(values)  # the sum over the number of values, in one op
 

@@ -34,7 +34,7 @@ from plugnet import ops
 from plugnet.metrics import Metric
 from plugnet.layers.structure import flatten, map_structure, pack_like
 from plugnet.tape import GradientTape
-from plugnet.training import array_adapter, generator_adapter  # noqa: F401  (registers the adapters)
+from plugnet.training import array_adapter, generator_adapter, tf_dataset_adapter, torch_adapter  # noqa: F401,E501  (registers the adapters)
 from plugnet.training.array_adapter import (
     check_data_cardinality,
     class_weight_to_sample_weights,
