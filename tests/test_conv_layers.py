@@ -381,19 +381,21 @@ def test_small_conv_net_gradients_match_finite_differences(rng):
 
 
 def test_input_gradient_of_conv_transpose_and_depthwise(rng):
-    x = ops.convert_to_tensor(rng.normal(size=(1, 3, 3, 2)).astype("float32"))
-    for layer in (Conv2DTranspose(2, 3, strides=2), DepthwiseConv2D(2, depth_multiplier=2)):
+    x = ops.convert_to_tensor(rng.normal(size=(1, 3, 3, 2)), "float64")
+    for layer in (Conv2DTranspose(2, 3, strides=2, dtype="float64"),
+                  DepthwiseConv2D(2, depth_multiplier=2, dtype="float64")):
         with plugnet.GradientTape() as tape:
             tape.watch(x)
-            total = ops.sum(layer(x))
+            total = ops.sum(ops.square(layer(x)))
         dx = _np(tape.gradient(total, x))
-        # d sum(y) / dx: each input pixel's weight sum over the windows that read it.
-        eps = 1e-2
         base = _np(x)
-        shifted = base.copy()
-        shifted[0, 1, 1, 0] += eps
-        numeric = (float(np.sum(_np(layer(shifted)))) - float(np.sum(_np(layer(base))))) / eps
-        np.testing.assert_allclose(dx[0, 1, 1, 0], numeric, rtol=1e-3)
+        for index in [(0, 1, 1, 0), (0, 0, 2, 1)]:
+            values = []
+            for step in (1e-6, -1e-6):
+                shifted = base.copy()
+                shifted[index] += step
+                values.append(float(np.sum(_np(layer(shifted)) ** 2)))
+            np.testing.assert_allclose(dx[index], (values[0] - values[1]) / 2e-6, rtol=1e-5, atol=1e-8)
 
 
 # ---------------------------------------------------------------------------- parameter counts, summary

@@ -169,6 +169,7 @@ def test_gpu_placement_of_new_tensors_variables_and_host_data():
         assert x.device.type == v.value.device.type == noise.device.type == "cuda"
     y = ops.add(ops.matmul(x, v), np.ones((2, 1), np.float32))  # host data follows the tensor it meets
     assert y.device.type == "cuda"
+    assert ops.multiply(np.ones((3, 1), np.float32), v).device.type == "cuda"  # ... or Variable
     np.testing.assert_allclose(ops.convert_to_numpy(y), np.full((2, 1), 4.0))
     with GradientTape() as tape:
         loss = ops.sum(ops.matmul(x, v))

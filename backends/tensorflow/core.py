@@ -2,12 +2,13 @@
 
 Every op starts with :func:`tensor` (one argument) or :func:`pair` (the two
 operands of an elementwise op): ``tf.Tensor`` inputs pass straight through,
-plugnet Variables are read, and everything else (NumPy arrays, Python data)
-is converted with plugnet's dtype rules: Python floats become float32 and
-Python ints int32, NumPy arrays keep their dtype. Mixed dtypes promote as
-Keras 3 does (an int with a float gives the float; wider wins), and a Python
-scalar next to a tensor takes the tensor's dtype ("weak" scalars, so
-``x * 2.0`` stays float32).
+a plugnet Variable passes its ``tf.Variable`` (which TensorFlow's ops read and
+record on tapes), and everything else (NumPy arrays, Python data) is converted
+with plugnet's dtype rules: Python floats become float32 and Python ints
+int32, NumPy arrays keep their dtype. Mixed dtypes promote as Keras 3 does
+(an int with a float gives the float; wider wins), and a Python scalar next to
+a tensor takes the tensor's dtype ("weak" scalars, so ``x * 2.0`` stays
+float32).
 
 Ops never call ``.numpy()`` (except :func:`convert_to_numpy`), so each one also
 works inside ``tf.function``, where shapes may have unknown (None) dims.
@@ -21,7 +22,9 @@ import os
 
 import numpy as np
 import tensorflow as tf
+from tensorflow.python.eager.context import executing_eagerly as _executing_eagerly
 from tensorflow.python.framework.ops import EagerTensor
+from tensorflow.python.ops import gen_array_ops
 
 from plugnet.dtypes import standardize_dtype
 from plugnet.variables import Variable
@@ -71,7 +74,7 @@ def _foreign_error(x) -> TypeError:
     )
 
 
-def _python_scalar_dtype(x) -> tf.DType:
+def _python_scalar_dtype(x) -> tf.DType | None:
     if isinstance(x, bool):
         return bool_
     if isinstance(x, int):
@@ -99,14 +102,12 @@ def _holds_tensors(items) -> bool:
                or (isinstance(i, (list, tuple)) and _holds_tensors(i)) for i in items)
 
 
-def _convert(x) -> tf.Tensor:
+def _convert(x):
     """The slow path of :func:`tensor`: anything but a tf.Tensor or a plugnet Variable."""
-    if isinstance(x, tf.Tensor):
+    if isinstance(x, (tf.Tensor, tf.Variable)):
         return x
-    if isinstance(x, tf.Variable):
-        return x.value()
     if isinstance(x, Variable):
-        return x._value.value()
+        return x._value
     if isinstance(x, (np.ndarray, np.generic)):
         if x.dtype.kind in "OUS":
             raise TypeError(f"The 'tensorflow' backend cannot convert an array of dtype {x.dtype} to a tensor.")
@@ -128,21 +129,29 @@ def _convert(x) -> tf.Tensor:
         raise TypeError(f"The 'tensorflow' backend cannot convert a {type(x).__name__} to a tensor: {exc}") from None
 
 
-def tensor(x) -> tf.Tensor:
-    """``x`` as a tf.Tensor (a plugnet Variable or tf.Variable is read)."""
+def tensor(x):
+    """``x`` as an operand of TensorFlow ops: a tf.Tensor, or a tf.Variable (a plugnet Variable's
+    storage), which TensorFlow's op functions read in C++ (and record on tapes) for far less than
+    ``variable.value()`` costs. Results that may be an input itself go through :func:`read`."""
     kind = type(x)
     if kind in NATIVE:
         return x
     if kind is Variable:
-        return x._value.value()
+        return x._value
     return _convert(x)
 
 
+def read(x) -> tf.Tensor:
+    """``x`` as a tf.Tensor, never a Variable (for ops whose result may be their input)."""
+    x = tensor(x)
+    return x if type(x) in NATIVE or not isinstance(x, tf.Variable) else gen_array_ops.identity(x)
+
+
 def _read_variable(value, dtype=None, name=None, as_ref=False):
-    read = value._value.value()
-    if dtype is not None and not dtype.is_compatible_with(read.dtype):
+    current = value._value.value()
+    if dtype is not None and not dtype.is_compatible_with(current.dtype):
         return NotImplemented
-    return read
+    return current
 
 
 # TensorFlow's own operators and functions (`tensor * variable`, `tf.matmul(x, variable)`) read a
@@ -154,7 +163,7 @@ tf.register_tensor_conversion_function(Variable, _read_variable)
 def cast(x, dtype):
     x = tensor(x)
     dtype = tf_dtype(dtype)
-    return x if x.dtype is dtype else tf.cast(x, dtype)
+    return read(x) if x.dtype is dtype else tf.cast(x, dtype)
 
 
 # -- promotion ----------------------------------------------------------------------
@@ -215,8 +224,11 @@ def pair(x1, x2):
     if _is_scalar(x1):
         x2 = tensor(x2)
         dtype = _weak_scalar(x1, x2.dtype)
-        # A graph op takes its dtype from its first input, so the scalar becomes a tensor here.
-        return tf.constant(_scalar_value(x1, dtype), dtype), (x2 if dtype is x2.dtype else tf.cast(x2, dtype))
+        x2 = x2 if dtype is x2.dtype else tf.cast(x2, dtype)
+        x1 = _scalar_value(x1, dtype)
+        # Eager ops match a leading Python scalar to the tensor after it; a graph op takes its
+        # dtype from its first input, so there the scalar must become a tensor of the right dtype.
+        return (x1 if _executing_eagerly() else tf.constant(x1, dtype)), x2
     return promote(tensor(x1), tensor(x2))
 
 
@@ -268,7 +280,7 @@ def static_or_dynamic_shape(x) -> list:
 
 def convert_to_tensor(x, dtype=None):
     if dtype is None:
-        return tensor(x)
+        return read(x)
     target = tf_dtype(dtype)
     is_host = isinstance(x, (np.ndarray, np.generic, float, int, bool)) or (
         isinstance(x, (list, tuple)) and not _holds_tensors(x))

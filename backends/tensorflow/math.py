@@ -17,7 +17,7 @@ import string
 import tensorflow as tf
 from tensorflow.python.ops import gen_math_ops, gen_nn_ops
 
-from .core import FLOATS, NATIVE, bool_, float32, floating, int32, pair, promote, promoted, tensor
+from .core import FLOATS, NATIVE, bool_, float32, floating, int32, pair, promote, promoted, read, tensor
 
 # -- helpers ----------------------------------------------------------------------
 
@@ -105,7 +105,7 @@ def round(x, decimals=0):
     x = tensor(x)
     if x.dtype not in FLOATS:
         if decimals >= 0:
-            return x
+            return read(x)
         scale = 10 ** (-decimals)
         return tf.cast(tf.round(tf.cast(x, tf.float64) / scale) * scale, x.dtype)
     if decimals == 0:
@@ -118,7 +118,7 @@ def clip(x, x_min, x_max):
     # minimum(maximum(x, lo), hi) is NumPy's definition (x_min > x_max gives x_max), and
     # TensorFlow's maximum/minimum send the gradient of ties to their first argument,
     # so the gradient is 1 on the closed interval [x_min, x_max].
-    x = tensor(x)
+    x = read(x)
     if x_min is not None:
         x = maximum(x, x_min)
     if x_max is not None:
@@ -233,9 +233,13 @@ def log_softmax(x, axis=-1):
 # -- reduction -------------------------------------------------------------------------
 
 
+_NARROW = frozenset({tf.bool, tf.int8, tf.int16, tf.uint8, tf.uint16})
+
+
 def _summable(x):
+    """Sums and products of bools and narrow integers accumulate in int32, as in Keras."""
     x = tensor(x)
-    return tf.cast(x, int32) if x.dtype is bool_ else x
+    return tf.cast(x, int32) if x.dtype in _NARROW else x
 
 
 def sum(x, axis=None, keepdims=False):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from .core import FLOATS, INTEGERS, int32, int64, static_or_dynamic_shape, tensor, tf_dtype
+from .core import FLOATS, INTEGERS, int32, int64, read, static_or_dynamic_shape, tensor, tf_dtype
 
 _SEED_MAX = 2**31 - 1
 
@@ -87,7 +87,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     rate = float(rate)
     if not 0.0 <= rate < 1.0:
         raise ValueError(f"dropout: `rate` must be in [0, 1), got {rate}.")
-    x = tensor(inputs)
+    x = read(inputs)
     if x.dtype not in FLOATS:
         x = tf.cast(x, tf.float32)
     if rate == 0.0:

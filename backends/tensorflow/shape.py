@@ -13,7 +13,7 @@ import builtins
 import numpy as np
 import tensorflow as tf
 
-from .core import INTEGERS, NATIVE, bool_, int32, int64, promoted, tensor, tf_dtype
+from .core import INTEGERS, bool_, int32, int64, promoted, read, tensor, tf_dtype
 from plugnet.variables import Variable
 
 # -- helpers -------------------------------------------------------------------------
@@ -87,7 +87,7 @@ def transpose(x, axes=None):
 
 
 def expand_dims(x, axis):
-    x = tensor(x)
+    x = read(x)
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     rank = _rank(x) + len(axes)
     for a in sorted(_normalized(a, rank) for a in axes):
@@ -185,7 +185,7 @@ _PAD_MODES = {"constant": "CONSTANT", "reflect": "REFLECT", "symmetric": "SYMMET
 def pad(x, pad_width, mode="constant", constant_values=0):
     if mode not in _PAD_MODES:
         raise ValueError(f"pad: `mode` must be one of {', '.join(_PAD_MODES)}; got {mode!r}.")
-    x = tensor(x)
+    x = read(x)
     rank = _rank(x)
     value = 0 if constant_values is None or mode != "constant" else constant_values
     if not _is_host(value):

@@ -15,7 +15,7 @@ handed to NumPy, and later ops on it build no graph).
 
 from __future__ import annotations
 
-import contextlib
+import weakref
 
 import torch
 
@@ -36,14 +36,16 @@ def _lend(t: Tensor) -> None:
         entry[1] += 1
 
 
-def _give_back(t: Tensor) -> None:
-    entry = _lent.get(id(t))
-    if entry is None:
-        return
-    entry[1] -= 1
-    if entry[1] == 0:
-        del _lent[id(t)]
-        t.requires_grad_(False)
+def _give_back(tensors: list) -> None:
+    """End one tape's loan of each of ``tensors`` (emptying the list)."""
+    for t in tensors:
+        entry = _lent.get(id(t))
+        if entry is not None:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del _lent[id(t)]
+                t.requires_grad_(False)
+    tensors.clear()
 
 
 def no_recording():
@@ -84,6 +86,8 @@ class Tape:
         self._watched[id(storage)] = storage
         if not storage.requires_grad and (storage.is_floating_point() or storage.is_complex()):
             _lend(storage)  # integer tensors carry no gradient, as in TensorFlow
+            if not self._lent:  # a tape dropped unasked (or persistent) returns its loans then
+                weakref.finalize(self, _give_back, self._lent)
             self._lent.append(storage)
 
     def _source(self, source):
@@ -123,9 +127,7 @@ class Tape:
         return result
 
     def _release(self) -> None:
-        for t in self._lent:
-            _give_back(t)
-        self._lent = []
+        _give_back(self._lent)
 
     def reset(self) -> None:
         """Forget what was watched. (torch's graph itself cannot be cut: gradients still
@@ -135,7 +137,3 @@ class Tape:
 
     def stop_recording(self):
         return torch.no_grad()
-
-    def __del__(self):
-        if self._lent:
-            self._release()

@@ -128,10 +128,10 @@ def _holds_tensors(items) -> bool:
 def _convert(x, dtype: torch.dtype | None = None, device=None) -> Tensor:
     """Anything tensor-like as a tensor; host data read directly in ``dtype`` when given, and
     placed on ``device`` (default: the current device)."""
-    if isinstance(x, Tensor):
+    if type(x) is Variable or isinstance(x, Variable):
+        t = x._value
+    elif isinstance(x, Tensor):
         t = x
-    elif isinstance(x, Variable):
-        t = x.value
     elif isinstance(x, (list, tuple)) and _holds_tensors(x):
         parts = [_convert(i, device=device) for i in x]
         t = torch.stack(parts)
@@ -156,11 +156,21 @@ def _convert(x, dtype: torch.dtype | None = None, device=None) -> Tensor:
     return t
 
 
-def tensor(x) -> Tensor:
-    """``x`` as a torch tensor: itself, a Variable's storage, or host data converted."""
+def tensor(x, device=None) -> Tensor:
+    """``x`` as a torch tensor: itself, a Variable's storage, or host data converted
+    (placed on ``device``, by default the current device)."""
     if type(x) is Tensor:
         return x
-    return _convert(x)
+    return _convert(x, device=device)
+
+
+def device_of(x):
+    """The device of a tensor or Variable; None for host data."""
+    if isinstance(x, Tensor):
+        return x.device
+    if isinstance(x, Variable):
+        return x._value.device
+    return None
 
 
 def lift(number, like: Tensor) -> Tensor:
@@ -178,12 +188,12 @@ def operands(x1, x2):
     Host data meeting a tensor goes to that tensor's device.
     """
     if type(x2) is not Tensor and type(x2) not in NUMBERS:
-        x2 = _convert(x2, device=x1.device if isinstance(x1, Tensor) else None)
+        x2 = _convert(x2, device=device_of(x1))
     if type(x1) is not Tensor:
         if type(x1) in NUMBERS and isinstance(x2, Tensor):
             x1 = lift(x1, x2)
         else:
-            x1 = _convert(x1, device=x2.device if isinstance(x2, Tensor) else None)
+            x1 = _convert(x1, device=device_of(x2))
     return x1, x2
 
 
@@ -252,7 +262,7 @@ def is_tensor(x):
 
 
 def shape(x):
-    if isinstance(x, Tensor):
+    if type(x) is Tensor or isinstance(x, Tensor):
         return tuple(x.shape)
     if isinstance(x, Variable):
         return tuple(x.value.shape)
@@ -272,7 +282,9 @@ def dtype(x):
 
 
 def cast(x, dtype):
-    return tensor(x).to(torch_dtype(dtype))
+    x = tensor(x)
+    dt = torch_dtype(dtype)
+    return x if x.dtype is dt else x.to(dt)
 
 
 def stop_gradient(x):

@@ -108,15 +108,15 @@ def round(x, decimals=0):
     return torch.round(x) if decimals == 0 else torch.round(x, decimals=decimals)
 
 
-def _bound(value):
+def _bound(value, device):
     if value is None or type(value) in NUMBERS:
         return value
-    return tensor(value)
+    return tensor(value, device)
 
 
 def clip(x, x_min, x_max):
     x = tensor(x)
-    lower, upper = _bound(x_min), _bound(x_max)
+    lower, upper = _bound(x_min, x.device), _bound(x_max, x.device)
     tensor_bounds = [b for b in (lower, upper) if isinstance(b, Tensor)]
     if not tensor_bounds:
         return torch.clamp(x, lower, upper)
@@ -131,13 +131,14 @@ def clip(x, x_min, x_max):
 
 
 def where(condition, x1, x2):
-    condition = tensor(condition)
-    if condition.dtype is not torch.bool:
-        condition = condition != 0
     if type(x1) is not Tensor and type(x1) not in NUMBERS:
         x1 = tensor(x1)
     if type(x2) is not Tensor and type(x2) not in NUMBERS:
-        x2 = tensor(x2)
+        x2 = tensor(x2, x1.device if isinstance(x1, Tensor) else None)
+    values = x1 if isinstance(x1, Tensor) else x2
+    condition = tensor(condition, values.device if isinstance(values, Tensor) else None)
+    if condition.dtype is not torch.bool:
+        condition = condition != 0
     return torch.where(condition, x1, x2)
 
 

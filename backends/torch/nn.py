@@ -108,7 +108,7 @@ def _padded(op, x, window, strides, dilation, padding, value=0.0):
 
 def _conv(op, inputs, kernel, strides, padding, data_format, dilation_rate, depthwise=False):
     x, channels_first = _channels_first(op, inputs, data_format)
-    x, kernel = same_dtype(x, tensor(kernel))
+    x, kernel = same_dtype(x, tensor(kernel, x.device))
     n = x.dim() - 2
     if kernel.dim() != n + 2:
         raise ValueError(
@@ -162,7 +162,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
                    data_format="channels_last", dilation_rate=1):
     op = "conv_transpose"
     x, channels_first = _channels_first(op, inputs, data_format)
-    x, kernel = same_dtype(x, tensor(kernel))
+    x, kernel = same_dtype(x, tensor(kernel, x.device))
     n = x.dim() - 2
     if kernel.dim() != n + 2 or kernel.shape[-1] != x.shape[1]:
         raise ValueError(

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .core import Tensor, as_shape, placement, tensor, torch_dtype
+from .core import Tensor, as_shape, device_of, placement, tensor, torch_dtype
 
 
 def _ints(values) -> list[int]:
@@ -76,15 +76,22 @@ def moveaxis(x, source, destination):
     return torch.movedim(tensor(x), source, destination)
 
 
+def _tensors(xs) -> list:
+    """A list of tensors; host data goes to the device of the first tensor or Variable among them."""
+    devices = (device_of(x) for x in xs)
+    device = next((d for d in devices if d is not None), None)
+    return [tensor(x, device) for x in xs]
+
+
 def concatenate(xs, axis=0):
-    parts = [tensor(x) for x in xs]
+    parts = _tensors(xs)
     if axis is None:
         return torch.cat([p.reshape(-1) for p in parts])
     return torch.cat(parts, dim=int(axis))
 
 
 def stack(xs, axis=0):
-    return torch.stack([tensor(x) for x in xs], dim=int(axis))
+    return torch.stack(_tensors(xs), dim=int(axis))
 
 
 def split(x, indices_or_sections, axis=0):
@@ -105,12 +112,12 @@ def tile(x, repeats):
 
 def repeat(x, repeats, axis=None):
     x = tensor(x)
-    if not isinstance(repeats, (int, np.integer)):
-        counts = _ints(repeats)
-        # One count repeats every element, as NumPy broadcasts it.
-        repeats = counts[0] if len(counts) == 1 else torch.tensor(counts, device=x.device)
-    return torch.repeat_interleave(x, repeats if isinstance(repeats, Tensor) else int(repeats),
-                                   dim=None if axis is None else int(axis))
+    dim = None if axis is None else int(axis)
+    counts = [int(repeats)] if isinstance(repeats, (int, np.integer)) else _ints(repeats)
+    if len(counts) == 1:  # one count repeats every element, as NumPy broadcasts it
+        return torch.repeat_interleave(x, counts[0], dim=dim)
+    # The output size is known here: telling torch spares it a device-to-host sync.
+    return torch.repeat_interleave(x, torch.tensor(counts, device=x.device), dim=dim, output_size=builtins.sum(counts))
 
 
 _PAD_MODES = ("constant", "reflect", "symmetric")

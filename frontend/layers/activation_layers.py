@@ -7,8 +7,8 @@ function; these layers expose the functions' arguments, with Keras's defaults.)
 from __future__ import annotations
 
 from plugnet import activations, ops, registry
-from plugnet.layers.convolutional import layer_label
 from plugnet.layers.layer import Layer
+from plugnet.layers.layer_utils import layer_label
 
 
 def _check_non_negative(layer, name, value, allow_none=False) -> float | None:

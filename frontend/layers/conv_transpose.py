@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from plugnet import initializers, ops, registry, regularizers
 from plugnet.layers import conv_utils
-from plugnet.layers.convolutional import ConvBase, check_positive_int, layer_label
+from plugnet.layers.convolutional import ConvBase
 from plugnet.layers.core import serialize_constraint
 from plugnet.layers.layer import get_constraint
+from plugnet.layers.layer_utils import check_positive_int, layer_label
 
 
 class ConvTranspose(ConvBase):

@@ -8,20 +8,20 @@ unknown length (None) stays unknown.
 from __future__ import annotations
 
 from plugnet.layers.input_spec import format_shape
+from plugnet.layers.layer_utils import as_int
 
 
 def normalize_tuple(value, n: int, name: str, owner: str, allow_zero: bool = False) -> tuple:
     """``value`` (an int or ``n`` ints) as a tuple of ``n`` ints, each positive (or >= 0)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        result = (value,) * n
+    single = as_int(value)
+    if single is not None:
+        result = (single,) * n
     else:
         try:
-            result = tuple(value)
+            result = tuple(as_int(v) for v in value)
         except TypeError:
             result = None
-        if result is None or len(result) != n or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in result
-        ):
+        if result is None or len(result) != n or None in result:
             raise ValueError(f"{owner}: `{name}` must be an int or a tuple of {n} ints, got {value!r}.")
     lowest = 0 if allow_zero else 1
     if any(v < lowest for v in result):
@@ -48,33 +48,37 @@ def normalize_pairs(value, n: int, name: str, owner: str) -> tuple:
         f"{owner}: `{name}` must be an int, a tuple of {n} ints or a tuple of {n} (before, after) pairs "
         f"of non-negative ints, got {value!r}."
     )
-    if isinstance(value, int) and not isinstance(value, bool):
-        pairs = ((value, value),) * n
-    else:
+    single = as_int(value)
+    if single is not None:
+        return _checked_pairs(((single, single),) * n, error)
+    try:
+        items = tuple(value)
+    except TypeError:
+        raise error from None
+    if n == 1 and len(items) == 2 and all(as_int(v) is not None for v in items):
+        items = (items,)  # a 1-d (before, after) pair
+    if len(items) != n:
+        raise error
+    pairs = []
+    for item in items:
+        number = as_int(item)
+        if number is not None:
+            pairs.append((number, number))
+            continue
         try:
-            items = tuple(value)
+            pair = tuple(as_int(v) for v in item)
         except TypeError:
             raise error from None
-        if n == 1 and len(items) == 2 and all(isinstance(v, int) for v in items):
-            items = (items,)  # a 1-d (before, after) pair
-        if len(items) != n:
+        if len(pair) != 2:
             raise error
-        pairs = []
-        for item in items:
-            if isinstance(item, int) and not isinstance(item, bool):
-                pairs.append((item, item))
-            else:
-                try:
-                    pair = tuple(item)
-                except TypeError:
-                    raise error from None
-                if len(pair) != 2:
-                    raise error
-                pairs.append(pair)
-        pairs = tuple(pairs)
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for pair in pairs for v in pair):
+        pairs.append(pair)
+    return _checked_pairs(tuple(pairs), error)
+
+
+def _checked_pairs(pairs, error) -> tuple:
+    if not all(v is not None and v >= 0 for pair in pairs for v in pair):
         raise error
-    return tuple(tuple(pair) for pair in pairs)
+    return pairs
 
 
 def conv_output_length(length, kernel: int, stride: int, dilation: int, padding: str):

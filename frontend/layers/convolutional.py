@@ -15,17 +15,7 @@ from plugnet.layers.core import serialize_constraint
 from plugnet.layers.data_format import standardize_data_format
 from plugnet.layers.input_spec import InputSpec, format_shape
 from plugnet.layers.layer import Layer, get_constraint
-
-
-def layer_label(layer) -> str:
-    """``"Conv2D layer 'conv2d'"``: how error messages name a layer."""
-    return f"{type(layer).__name__} layer '{layer.name}'"
-
-
-def check_positive_int(layer, name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{layer_label(layer)}: `{name}` must be a positive integer, got {value!r}.")
-    return value
+from plugnet.layers.layer_utils import check_positive_int, layer_label
 
 
 class ConvBase(Layer):

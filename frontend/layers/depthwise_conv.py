@@ -11,9 +11,10 @@ filters)``): far fewer weights than a full convolution, as in MobileNet.
 from __future__ import annotations
 
 from plugnet import initializers, ops, registry, regularizers
-from plugnet.layers.convolutional import ConvBase, check_positive_int
+from plugnet.layers.convolutional import ConvBase
 from plugnet.layers.core import serialize_constraint
 from plugnet.layers.layer import get_constraint
+from plugnet.layers.layer_utils import check_positive_int
 
 
 class DepthwiseBase(ConvBase):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from plugnet import initializers, ops, registry, regularizers
-from plugnet.layers.convolutional import check_positive_int
 from plugnet.layers.core import serialize_constraint
 from plugnet.layers.layer import Layer, get_constraint
+from plugnet.layers.layer_utils import check_positive_int
 
 _INDEX_DTYPES = ("int32", "int64")
 

@@ -12,6 +12,7 @@ from plugnet.layers import conv_utils
 from plugnet.layers.data_format import standardize_data_format
 from plugnet.layers.input_spec import InputSpec
 from plugnet.layers.layer import Layer
+from plugnet.layers.layer_utils import layer_label
 
 
 class GlobalPooling(Layer):
@@ -27,7 +28,7 @@ class GlobalPooling(Layer):
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = standardize_data_format(data_format, f"{type(self).__name__} layer '{self.name}'")
+        self.data_format = standardize_data_format(data_format, layer_label(self))
         self.keepdims = bool(keepdims)
         self._axes = conv_utils.spatial_axes(self.rank, self.data_format)
         self.input_spec = InputSpec(ndim=self.rank + 2)

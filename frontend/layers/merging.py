@@ -14,10 +14,7 @@ import functools
 from plugnet import ops, registry
 from plugnet.layers.input_spec import format_shape
 from plugnet.layers.layer import Layer
-
-
-def _label(layer) -> str:
-    return f"{type(layer).__name__} layer '{layer.name}'"
+from plugnet.layers.layer_utils import layer_label
 
 
 def _shapes_text(shapes) -> str:
@@ -35,14 +32,14 @@ class _MergeBase(Layer):
             isinstance(s, (list, tuple)) for s in shapes
         ):
             raise ValueError(
-                f"{_label(self)} must be called on a list of tensors, got a single input of shape "
+                f"{layer_label(self)} must be called on a list of tensors, got a single input of shape "
                 f"{format_shape(shapes) if isinstance(shapes, (list, tuple)) else shapes!r}."
             )
         count = len(shapes)
         if count < self._min_inputs or (self._max_inputs is not None and count > self._max_inputs):
             wanted = (f"exactly {self._min_inputs}" if self._min_inputs == self._max_inputs
                       else f"at least {self._min_inputs}")
-            raise ValueError(f"{_label(self)} must be called on {wanted} inputs, got {count}: "
+            raise ValueError(f"{layer_label(self)} must be called on {wanted} input(s), got {count}: "
                              f"{_shapes_text(shapes)}.")
         return [tuple(s) for s in shapes]
 
@@ -79,7 +76,7 @@ class _ElementwiseMerge(_MergeBase):
                     output[axis] = size
                 elif size != 1 and size != current:
                     raise ValueError(
-                        f"{_label(self)}: inputs have incompatible shapes {_shapes_text(shapes)}: axis {axis} "
+                        f"{layer_label(self)}: inputs have incompatible shapes {_shapes_text(shapes)}: axis {axis} "
                         f"has sizes {current} and {size}, which neither are equal nor broadcast (size 1)."
                     )
         return tuple(output)
@@ -196,7 +193,7 @@ class Concatenate(_MergeBase):
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         if isinstance(axis, bool) or not isinstance(axis, int):
-            raise ValueError(f"{_label(self)}: `axis` must be an int, got {axis!r}.")
+            raise ValueError(f"{layer_label(self)}: `axis` must be an int, got {axis!r}.")
         self.axis = axis
 
     def compute_output_shape(self, input_shape):
@@ -204,7 +201,7 @@ class Concatenate(_MergeBase):
         rank = len(shapes[0])
         if any(len(s) != rank for s in shapes) or not -rank <= self.axis < rank:
             raise ValueError(
-                f"{_label(self)}: inputs must have the same rank, with axis {self.axis} in range; got shapes "
+                f"{layer_label(self)}: inputs must have the same rank, with axis {self.axis} in range; got shapes "
                 f"{_shapes_text(shapes)}."
             )
         axis = self.axis % rank
@@ -217,7 +214,7 @@ class Concatenate(_MergeBase):
                     output[index] = size
                 elif size is not None and size != output[index]:
                     raise ValueError(
-                        f"{_label(self)}: inputs must match on every axis except the concatenation axis "
+                        f"{layer_label(self)}: inputs must match on every axis except the concatenation axis "
                         f"{self.axis}, but axis {index} has sizes {output[index]} and {size} "
                         f"(shapes {_shapes_text(shapes)})."
                     )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from plugnet import initializers, ops, registry, regularizers
-from plugnet.layers.convolutional import layer_label
 from plugnet.layers.core import serialize_constraint
 from plugnet.layers.input_spec import InputSpec, format_shape
 from plugnet.layers.layer import Layer, get_constraint
+from plugnet.layers.layer_utils import layer_label
 
 
 def _normalize_axes(layer, axis, rank, input_shape) -> tuple:
@@ -170,7 +170,8 @@ class BatchNormalization(_ScaleAndCenter):
         while ops.ndim(weights) < ops.ndim(inputs):
             weights = ops.expand_dims(weights, -1)
         axes = self._reduction_axes
-        count = ops.sum(ops.broadcast_to(weights, ops.shape(inputs)), axis=axes)
+        # zeros_like rather than the input's shape, whose batch size is unknown inside traced graphs.
+        count = ops.sum(ops.add(ops.zeros_like(inputs), weights), axis=axes)
         mean = ops.divide(ops.sum(ops.multiply(inputs, weights), axis=axes), count)
         centered = ops.subtract(inputs, mean if self._param_shape is None else ops.reshape(mean, self._param_shape))
         variance = ops.divide(ops.sum(ops.multiply(ops.square(centered), weights), axis=axes), count)
@@ -179,7 +180,8 @@ class BatchNormalization(_ScaleAndCenter):
     def _update_moving(self, mean, variance) -> None:
         momentum = self.momentum
         for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
-            moving.assign(ops.add(ops.multiply(moving, momentum), ops.multiply(ops.stop_gradient(batch), 1.0 - momentum)))
+            batch = ops.stop_gradient(batch)
+            moving.assign(ops.add(ops.multiply(moving, momentum), ops.multiply(batch, 1.0 - momentum)))
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from plugnet import ops, registry
 from plugnet.layers import conv_utils
-from plugnet.layers.convolutional import layer_label
 from plugnet.layers.data_format import standardize_data_format
 from plugnet.layers.input_spec import InputSpec
 from plugnet.layers.layer import Layer
+from plugnet.layers.layer_utils import layer_label
 
 
 class Pooling(Layer):

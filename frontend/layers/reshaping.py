@@ -34,8 +34,10 @@ class Flatten(Layer):
         rank = len(shape)
         if self.data_format == "channels_first" and rank > 2:
             inputs = ops.transpose(inputs, (0, *range(2, rank), 1))
-        # The per-sample size is spelled out (not -1) so an empty batch reshapes too.
-        return ops.reshape(inputs, (shape[0], math.prod(shape[1:])))
+        # The batch size is spelled out when known, so an empty batch reshapes too;
+        # while a graph is traced it is None, and -1 stands for it.
+        batch = -1 if shape[0] is None else shape[0]
+        return ops.reshape(inputs, (batch, math.prod(shape[1:])))
 
     def compute_output_shape(self, input_shape):
         sample = input_shape[1:]
@@ -97,7 +99,7 @@ class Reshape(Layer):
 
     def call(self, inputs):
         shape = ops.shape(inputs)
-        return ops.reshape(inputs, (shape[0],) + self._resolve(shape[1:]))
+        return ops.reshape(inputs, (-1 if shape[0] is None else shape[0],) + self._resolve(shape[1:]))
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0],) + self._resolve(input_shape[1:])

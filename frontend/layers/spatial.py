@@ -14,10 +14,10 @@ import numpy as np
 
 from plugnet import ops, registry
 from plugnet.layers import conv_utils
-from plugnet.layers.convolutional import layer_label
 from plugnet.layers.data_format import standardize_data_format
 from plugnet.layers.input_spec import InputSpec, format_shape
 from plugnet.layers.layer import Layer
+from plugnet.layers.layer_utils import layer_label
 
 
 class _Spatial(Layer):
