@@ -51,6 +51,34 @@ def test_is_tensor_shape_and_convert_to_numpy():
     assert _np(x)[0, 0] == 0.0
 
 
+_X = np.arange(24.0, dtype=np.float32).reshape(2, 3, 4)
+
+
+@pytest.mark.parametrize("key", [
+    (0, np.array([2, 1]), slice(None)),
+    (slice(None), np.array([0, 2]), np.array([1, 3])),
+    (np.array([1, 0]), slice(None), np.array([3, 0])),  # separated index arrays: their dims go first
+    (Ellipsis, np.array([0, -1])),
+    (None, 1, np.array([0, 2])),
+    (_X > 10,),
+    (slice(None), np.array([[True, False, True, False]] * 3)),
+], ids=repr)
+def test_advanced_indexing_with_tensor_keys_follows_numpy(key):
+    tensor_key = tuple(ops.convert_to_tensor(k) if isinstance(k, np.ndarray) else k for k in key)
+    for source in (ops.convert_to_tensor(_X), Variable(_X)):
+        got = ops.get_item(source, tensor_key if len(key) > 1 else tensor_key[0])
+        np.testing.assert_array_equal(_np(got), _X[key if len(key) > 1 else key[0]])
+
+
+def test_ops_never_hand_back_a_variables_storage():
+    v = Variable(np.ones(3))
+    for result in (ops.cast(v, "float32"), ops.convert_to_tensor(v), ops.clip(v, None, None), ops.expand_dims(v, ())):
+        assert not isinstance(result, tf.Variable)
+    result = ops.convert_to_tensor(v)
+    v.assign(np.zeros(3))
+    np.testing.assert_array_equal(_np(result), [1.0, 1.0, 1.0])  # a snapshot, not a view of the variable
+
+
 def test_a_tensor_of_another_framework_gets_a_clear_error():
     fake = type("Tensor", (), {"__module__": "torch"})()
     with pytest.raises(TypeError, match=r"got a torch Tensor.*'tensorflow' backend.*set_backend\('torch'\)"):

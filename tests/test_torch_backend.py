@@ -106,6 +106,19 @@ def test_a_watched_constant_is_a_constant_again_once_its_tapes_are_done():
     assert not x.requires_grad
 
 
+def test_a_constant_watched_by_two_tapes_stays_watched_until_both_are_done():
+    x = ops.convert_to_tensor(np.array([2.0], np.float32))
+    with GradientTape() as first, GradientTape() as second:
+        first.watch(x)
+        second.watch(x)
+        second.watch(x)
+        y = x * x
+    np.testing.assert_array_equal(ops.convert_to_numpy(first.gradient(y, x)), [4.0])
+    assert x.requires_grad
+    np.testing.assert_array_equal(ops.convert_to_numpy(second.gradient(y, x)), [4.0])
+    assert not x.requires_grad
+
+
 def test_watch_refuses_host_data_with_a_hint():
     with GradientTape() as tape:
         with pytest.raises(TypeError, match="convert_to_tensor"):

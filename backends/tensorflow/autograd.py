@@ -98,9 +98,10 @@ def no_recording():
 
 
 def compile_step(fn, jit_compile=None):
-    """``fn`` as a ``tf.function``: traced once per input signature, shapes generalized
-    (``reduce_retracing``) so a smaller last batch does not trace again, and XLA-compiled
-    when ``jit_compile`` is True. Autograph is off: plugnet's steps branch on Python
-    values only, and converting them would only slow tracing down."""
+    """``fn`` as a ``tf.function``: traced once per input shape, and XLA-compiled when
+    ``jit_compile`` is True. Shapes stay concrete (no ``reduce_retracing``): layers,
+    losses and metrics then see real batch sizes, at the price of one more trace for
+    a smaller last batch. Autograph is off: plugnet's steps branch on Python values
+    only, and converting them would only slow tracing down."""
     return tf.function(fn, jit_compile=None if jit_compile is None else bool(jit_compile),
-                       reduce_retracing=True, autograph=False)
+                       reduce_retracing=False, autograph=False)

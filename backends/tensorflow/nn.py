@@ -11,8 +11,9 @@ What those ops refuse is computed from them exactly:
 * strides > 1 together with dilation > 1 (``tf.nn.convolution`` and Keras's
   TensorFlow backend refuse it): the stride-1 dilated conv of the explicitly
   padded input, keeping every ``strides``-th output;
-* grouped convolutions (TensorFlow's CPU kernel has none): one conv per group,
-  or a depthwise conv when each group holds one channel;
+* grouped convolutions (only some CPU builds of TensorFlow run them; Keras's
+  TensorFlow backend compiles them with XLA for that reason): one conv per
+  group, or a depthwise conv when each group holds one channel;
 * conv_transpose output lengths that TensorFlow's op cannot place (Keras's
   ``output_padding``, even kernels with 'same', dilation): the full transposed
   conv as a conv of the zero-upsampled input with the flipped kernel, then

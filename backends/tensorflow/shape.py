@@ -236,7 +236,7 @@ def _key_part(k):
     if isinstance(k, _BASIC):
         return k
     if isinstance(k, (tf.Tensor, tf.Variable, Variable)):
-        k = tensor(k)
+        k = read(k)
         if k.dtype is not bool_ and k.dtype not in INTEGERS:
             raise IndexError(f"get_item: indices must be integers or booleans, got a tensor of dtype {k.dtype.name}.")
         return k
@@ -369,9 +369,10 @@ def take_along_axis(x, indices, axis=None):
         x_b = tf.broadcast_to(x_last, batch + [_dim(x_last, -1)])
         i_b = tf.broadcast_to(i_last, batch + [_dim(i_last, -1)])
     else:
-        dynamic = tf.broadcast_dynamic_shape(tf.shape(x_last, out_type=int64)[:-1], tf.shape(i_last, out_type=int64)[:-1])
-        x_b = tf.broadcast_to(x_last, tf.concat([dynamic, tf.shape(x_last, out_type=int64)[-1:]], 0))
-        i_b = tf.broadcast_to(i_last, tf.concat([dynamic, tf.shape(i_last, out_type=int64)[-1:]], 0))
+        x_shape, i_shape = tf.shape(x_last, out_type=int64), tf.shape(i_last, out_type=int64)
+        dynamic = tf.broadcast_dynamic_shape(x_shape[:-1], i_shape[:-1])
+        x_b = tf.broadcast_to(x_last, tf.concat([dynamic, x_shape[-1:]], 0))
+        i_b = tf.broadcast_to(i_last, tf.concat([dynamic, i_shape[-1:]], 0))
     out = tf.gather(x_b, i_b, axis=rank - 1, batch_dims=rank - 1)
     return tf.transpose(out, _moveaxis_perm(rank, -1, axis))
 

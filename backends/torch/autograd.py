@@ -82,10 +82,15 @@ class Tape:
                 f"GradientTape.watch() takes a tensor or Variable, got {type(x).__name__}; "
                 f"convert it first with plugnet.ops.convert_to_tensor."
             )
+        if id(storage) in self._watched:
+            self._watched[id(x)] = x
+            return
         self._watched[id(x)] = x
         self._watched[id(storage)] = storage
-        if not storage.requires_grad and (storage.is_floating_point() or storage.is_complex()):
-            _lend(storage)  # integer tensors carry no gradient, as in TensorFlow
+        # Integer tensors carry no gradient, as in TensorFlow; trainable storage needs no loan.
+        if (storage.is_floating_point() or storage.is_complex()) and (
+                not storage.requires_grad or id(storage) in _lent):
+            _lend(storage)
             if not self._lent:  # a tape dropped unasked (or persistent) returns its loans then
                 weakref.finalize(self, _give_back, self._lent)
             self._lent.append(storage)

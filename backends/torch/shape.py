@@ -168,7 +168,7 @@ _INDEX_ERROR = "indices must be integers, slices, None, Ellipsis or integer/bool
 
 def _index_tensor(k, device) -> Tensor:
     """An array-like index as an integer or boolean tensor on ``device``."""
-    t = tensor(k)
+    t = tensor(k, device)
     if t.is_floating_point() or t.is_complex():
         raise IndexError(f"get_item: {_INDEX_ERROR}, got an array of dtype {t.dtype}.")
     if not (t.dtype is torch.bool or t.is_signed()):
@@ -183,8 +183,6 @@ def _key_part(k, device):
         return bool(k)
     if isinstance(k, (int, np.integer)):
         return int(k)
-    if isinstance(k, builtins.slice):
-        return k
     return _index_tensor(k, device)
 
 

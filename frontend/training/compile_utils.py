@@ -94,7 +94,9 @@ class LossTracker(Mean):
     graph = False  # set by the trainer when steps are traced: then every update writes the Variables
 
     def update_state(self, values, sample_weight=None):
-        if self.graph or type(sample_weight) is not int or ops.ndim(values):
+        if self.graph:  # traced: Python-side sums would be frozen into the graph
+            return super().update_state(values, sample_weight)
+        if type(sample_weight) is not int or ops.ndim(values):
             self._sync()
             self._in_variables = True
             return super().update_state(values, sample_weight)
@@ -113,6 +115,8 @@ class LossTracker(Mean):
             self._in_variables = True
 
     def result(self):
+        if self.graph:
+            return super().result()
         if not self._in_variables:
             if self._sum is None:
                 return ops.zeros((), self.dtype)
@@ -122,7 +126,10 @@ class LossTracker(Mean):
 
     def reset_state(self) -> None:
         self._sum, self._count = None, 0
-        if self._in_variables:
+        if self.graph:
+            self._stale, self._in_variables = False, True
+            super().reset_state()
+        elif self._in_variables:
             self._stale, self._in_variables = True, False
 
     @property

@@ -339,6 +339,7 @@ class Trainer:
         if not backend.graph_steps:
             return backend.compile_step(step, self.jit_compile)
         if self._loss_tracker is not None:
+            self._loss_tracker._sync()  # what eager steps summed moves into the Variables first
             self._loss_tracker.graph = True
 
         def body(data):
