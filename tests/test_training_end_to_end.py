@@ -32,7 +32,7 @@ def test_the_two_layer_net_by_hand_with_ops_and_a_tape():
     for _ in range(500):
         with GradientTape() as tape:
             y_pred = ops.matmul(ops.relu(ops.matmul(x, w1)), w2)
-            loss = ops.sum(ops.square(y_pred - y))
+            loss = ops.sum(ops.square(ops.subtract(y_pred, y)))
         g1, g2 = tape.gradient(loss, [w1, w2])
         w1.assign_sub(g1 * 1e-4)
         w2.assign_sub(g2 * 1e-4)

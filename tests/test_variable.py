@@ -34,7 +34,7 @@ def test_usable_as_a_tensor():
     np.testing.assert_allclose(ops.convert_to_numpy(np.ones((2, 2), "float32") * v), [[1, 2], [3, 4]])
     np.testing.assert_allclose(ops.convert_to_numpy(v[:, 1]), [2, 4])
     np.testing.assert_allclose(ops.convert_to_numpy(-v ** 2), [[-1, -4], [-9, -16]])
-    assert len(v) == 2 and float(v[0, 0]) == 1.0
+    assert len(v) == 2 and float(ops.convert_to_numpy(v[0, 0])) == 1.0
     assert "shape=(2, 2)" in repr(v)
 
 

@@ -49,7 +49,7 @@ def predictions(model):
 def gradients(model):
     x, y = data()
     with plugnet.GradientTape() as tape:
-        loss = ops.mean(ops.square(model(x, training=True) - y))
+        loss = ops.mean(ops.square(ops.subtract(model(x, training=True), y)))
     return [ops.convert_to_numpy(g) for g in tape.gradient(loss, model.trainable_variables)]
 
 
