@@ -66,7 +66,8 @@ def size(x):
 
 
 def dtype(x):
-    return standardize_dtype(np.asarray(x).dtype)
+    x = plain(x)
+    return standardize_dtype(x.dtype if hasattr(x, "dtype") else _natural_dtype(x))
 
 
 def cast(x, dtype):
