@@ -255,6 +255,7 @@ class Layer:
             initializer = initializers.get(initializer)
         constraint = get_constraint(constraint)
         variable = Variable(initializer, shape=shape, dtype=dtype, trainable=trainable, name=name)
+        self.__dict__["_weights_backend"] = variable._backend
         variable.regularizer = regularizers.get(regularizer)
         variable.constraint = constraint
         variable.path = f"{self.name}/{variable.name}"
@@ -444,6 +445,9 @@ class Layer:
             (len(args) > 1 or kwargs) and (is_symbolic(args[1:]) or is_symbolic(kwargs))
         ):
             return self._symbolic_call(args, kwargs)
+        owner = self.__dict__.get("_weights_backend")
+        if owner is not None and owner is not _backend._active:
+            _refuse_other_backend(self, owner)
         if self._convert_input_args:
             inputs = _convert_input(inputs, self._dtype, self._autocast)
         if not self.built:
@@ -653,6 +657,17 @@ def get_constraint(identifier):
         constraint = registry.deserialize(identifier)
         return constraint() if isinstance(constraint, type) else constraint
     raise ValueError(f"A constraint must be a callable weight -> weight, or a registered name; got {identifier!r}.")
+
+
+def _refuse_other_backend(layer, owner) -> None:
+    active = _backend.active()
+    if owner is active:
+        return
+    raise TypeError(
+        f"Layer '{layer.name}' holds weights of the {owner.name!r} backend, but the active backend is "
+        f"{active.name!r}. A model lives on the backend it was built on: build it again under "
+        f"{active.name!r} and copy the weights over with model.set_weights(other.get_weights())."
+    )
 
 
 def serialize_layer(layer) -> dict:

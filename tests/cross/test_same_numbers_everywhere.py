@@ -82,3 +82,25 @@ def test_weights_saved_from_one_backend_load_on_another():
     weights = run_on(OTHERS[0], lambda model: [np.asarray(w) for w in model.get_weights()])
     for got, want in zip(weights, reference_weights()):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", OTHERS)
+def test_a_model_built_on_one_backend_refuses_another(name):
+    model = build()
+    x, _ = data()
+    model(x)
+    with plugnet.backend.use(name):
+        with pytest.raises(TypeError, match=r"'dense\w*' holds weights of the 'numpy' backend.*active backend is"):
+            model(x)
+
+
+@pytest.mark.parametrize("name", OTHERS)
+def test_a_foreign_tensor_gets_a_clear_error(name):
+    other = [b for b in OTHERS if b != name]
+    if not other:
+        pytest.skip("needs two frameworks")
+    with plugnet.backend.use(other[0]):
+        foreign = ops.ones((2,))
+    with plugnet.backend.use(name):
+        with pytest.raises(TypeError, match=f"The '{name}' backend got a"):
+            ops.add(foreign, 1.0)
