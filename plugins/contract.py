@@ -261,6 +261,12 @@ class Backend:
     missing: tuple[str, ...] = ()
     extras: dict = field(default_factory=dict)
 
+    def __deepcopy__(self, memo):
+        return self  # one loaded backend per process: copies of models share it
+
+    def __copy__(self):
+        return self
+
 
 def _missing_op(backend_name: str, op_name: str):
     def missing(*args, **kwargs):

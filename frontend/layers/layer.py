@@ -661,7 +661,8 @@ def get_constraint(identifier):
 
 def _refuse_other_backend(layer, owner) -> None:
     active = _backend.active()
-    if owner is active:
+    if owner is active or owner.name == active.name:
+        layer.__dict__["_weights_backend"] = active
         return
     raise TypeError(
         f"Layer '{layer.name}' holds weights of the {owner.name!r} backend, but the active backend is "
