@@ -27,28 +27,13 @@ from itertools import product
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from plugnet.plugins.nn_args import int_tuple as _tuple
+from plugnet.plugins.nn_args import padding_mode as _padding
+
 from . import autograd
 from .autograd import vjp, wants
 
 # -- argument checking ---------------------------------------------------------
-
-
-def _tuple(op, name, value, n):
-    if isinstance(value, (int, np.integer)):
-        return (int(value),) * n
-    result = tuple(int(v) for v in value)
-    if len(result) != n:
-        raise ValueError(f"{op}: `{name}` must be an int or a tuple of {n} ints for {n}-d inputs, got {value!r}.")
-    if any(v < 1 for v in result):
-        raise ValueError(f"{op}: `{name}` must be positive, got {value!r}.")
-    return result
-
-
-def _padding(op, padding):
-    mode = str(padding).lower()
-    if mode not in ("valid", "same"):
-        raise ValueError(f"{op}: `padding` must be 'valid' or 'same', got {padding!r}.")
-    return mode
 
 
 def _channels_last(op, inputs, data_format):
@@ -292,8 +277,6 @@ def _depthwise_kernel_grad(x, g, windows, kernel_shape, groups):
     spec = f"{summed}y,{summed}yz->yz"
     taps = [np.einsum(spec, xp[windows.tap(tap)], g) for tap in windows.taps]
     return np.stack(taps).reshape(kernel_shape)
-
-
 
 
 class _ConvCall:

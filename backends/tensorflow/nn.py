@@ -24,27 +24,12 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from plugnet.plugins.nn_args import int_tuple as _tuple
+from plugnet.plugins.nn_args import padding_mode as _padding
+
 from .core import FLOATS, float32, floating, promote, static_or_dynamic_shape, tensor
 
 # -- argument checking -------------------------------------------------------------
-
-
-def _tuple(op, name, value, n):
-    if isinstance(value, int):
-        value = (value,) * n
-    result = tuple(int(v) for v in value)
-    if len(result) != n:
-        raise ValueError(f"{op}: `{name}` must be an int or a tuple of {n} ints for {n}-d inputs, got {value!r}.")
-    if any(v < 1 for v in result):
-        raise ValueError(f"{op}: `{name}` must be positive, got {value!r}.")
-    return result
-
-
-def _padding(op, padding):
-    mode = str(padding).lower()
-    if mode not in ("valid", "same"):
-        raise ValueError(f"{op}: `padding` must be 'valid' or 'same', got {padding!r}.")
-    return mode
 
 
 def _channels_last(op, inputs, data_format):

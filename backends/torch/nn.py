@@ -19,6 +19,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from plugnet.plugins.nn_args import int_tuple as _tuple
+from plugnet.plugins.nn_args import padding_mode as _padding
+
 from .core import same_dtype, tensor
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
@@ -27,25 +30,6 @@ _MAX_POOL = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
 _AVERAGE_POOL = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
 
 # -- argument checking ---------------------------------------------------------
-
-
-def _tuple(op, name, value, n):
-    if isinstance(value, (int, np.integer)):
-        result = (int(value),) * n
-    else:
-        result = tuple(int(v) for v in value)
-        if len(result) != n:
-            raise ValueError(f"{op}: `{name}` must be an int or a tuple of {n} ints for {n}-d inputs, got {value!r}.")
-    if any(v < 1 for v in result):
-        raise ValueError(f"{op}: `{name}` must be positive, got {value!r}.")
-    return result
-
-
-def _padding(op, padding):
-    mode = str(padding).lower()
-    if mode not in ("valid", "same"):
-        raise ValueError(f"{op}: `padding` must be 'valid' or 'same', got {padding!r}.")
-    return mode
 
 
 def _channels_first(op, inputs, data_format):

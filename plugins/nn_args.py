@@ -1,0 +1,30 @@
+"""Argument checks shared by every backend's convolution and pooling ops.
+
+Framework-free, so each backend (and a third party's) validates ``strides``,
+``padding`` and friends the same way, with the same error messages.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+
+def int_tuple(op: str, name: str, value, n: int) -> tuple[int, ...]:
+    """``value`` (an int, or a sequence of ``n`` ints) as a tuple of ``n`` positive ints."""
+    if isinstance(value, numbers.Integral):
+        result = (int(value),) * n
+    else:
+        result = tuple(int(v) for v in value)
+        if len(result) != n:
+            raise ValueError(f"{op}: `{name}` must be an int or a tuple of {n} ints for {n}-d inputs, got {value!r}.")
+    if any(v < 1 for v in result):
+        raise ValueError(f"{op}: `{name}` must be positive, got {value!r}.")
+    return result
+
+
+def padding_mode(op: str, padding) -> str:
+    """``"valid"`` or ``"same"`` (any case); anything else is an error naming the op."""
+    mode = str(padding).lower()
+    if mode not in ("valid", "same"):
+        raise ValueError(f"{op}: `padding` must be 'valid' or 'same', got {padding!r}.")
+    return mode
