@@ -73,8 +73,36 @@ def _float_step(step, dtype: str):
     return ops.cast(step, dtype)
 
 
+class _RateDecay(LearningRateSchedule):
+    """What ExponentialDecay and InverseTimeDecay share: their arguments and the
+    decay progress ``step / decay_steps`` (floored when ``staircase``)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
+        _check_positive(type(self).__name__, "decay_steps", decay_steps)
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+
+    def _progress(self, step):
+        """(initial rate, progress) as float32 tensors."""
+        initial = ops.convert_to_tensor(self.initial_learning_rate, "float32")
+        p = ops.divide(_float_step(step, "float32"), ops.convert_to_tensor(self.decay_steps, "float32"))
+        return initial, ops.floor(p) if self.staircase else p
+
+    def get_config(self) -> dict:
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
+
+
 @registry.register_serializable()
-class ExponentialDecay(LearningRateSchedule):
+class ExponentialDecay(_RateDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)``.
 
     Args:
@@ -91,28 +119,11 @@ class ExponentialDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
-        _check_positive("ExponentialDecay", "decay_steps", decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        initial = ops.convert_to_tensor(self.initial_learning_rate, "float32")
-        p = ops.divide(_float_step(step, "float32"), ops.convert_to_tensor(self.decay_steps, "float32"))
-        if self.staircase:
-            p = ops.floor(p)
+        initial, p = self._progress(step)
         return ops.multiply(initial, ops.power(ops.convert_to_tensor(self.decay_rate, "float32"), p))
-
-    def get_config(self) -> dict:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
 
 
 @registry.register_serializable()
@@ -222,7 +233,7 @@ class PolynomialDecay(LearningRateSchedule):
 
 
 @registry.register_serializable()
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RateDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)``.
 
     Args:
@@ -238,29 +249,12 @@ class InverseTimeDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
-        _check_positive("InverseTimeDecay", "decay_steps", decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        initial = ops.convert_to_tensor(self.initial_learning_rate, "float32")
-        p = ops.divide(_float_step(step, "float32"), ops.convert_to_tensor(self.decay_steps, "float32"))
-        if self.staircase:
-            p = ops.floor(p)
+        initial, p = self._progress(step)
         denominator = ops.add(1.0, ops.multiply(ops.convert_to_tensor(self.decay_rate, "float32"), p))
         return ops.divide(initial, denominator)
-
-    def get_config(self) -> dict:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
 
 
 def _cosine_factor(fraction, alpha: float, scale=None):
