@@ -1,6 +1,5 @@
 """Every op of the contract: values against NumPy, gradients against finite differences."""
 
-import numpy as np
 import pytest
 
 from plugnet import ops
