@@ -32,11 +32,6 @@ def reshape(x, newshape):
     return np.reshape(x, newshape)
 
 
-@vjp(reshape)
-def _(g, out, x, newshape):
-    return np.reshape(g, np.shape(x)), None
-
-
 def transpose(x, axes=None):
     return np.transpose(x, axes)
 
@@ -50,18 +45,17 @@ def expand_dims(x, axis):
     return np.expand_dims(x, axis)
 
 
-@vjp(expand_dims)
-def _(g, out, x, axis):
-    return np.reshape(g, np.shape(x)), None
-
-
 def squeeze(x, axis=None):
     return np.squeeze(x, axis)
 
 
-@vjp(squeeze)
-def _(g, out, x, axis=None):
-    return np.reshape(g, np.shape(x)), None
+def _same_values_new_shape(g, out, x, *shape_args):
+    """reshape, expand_dims, squeeze: the gradient is ``g`` in the input's shape."""
+    return (np.reshape(g, np.shape(x)),) + (None,) * len(shape_args)
+
+
+for _op in (reshape, expand_dims, squeeze):
+    vjp(_op)(_same_values_new_shape)
 
 
 def swapaxes(x, axis1, axis2):
