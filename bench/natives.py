@@ -76,7 +76,7 @@ class TorchNet:
             loss = -torch.mean(torch.sum(y * torch.log_softmax(h, dim=1), dim=1))
         loss.backward()
         self.opt.step()
-        return float(loss)
+        return loss.item()
 
 
 class TensorFlowNet:

@@ -8,10 +8,13 @@ Each backend runs in its own process (Keras fixes its backend at import).
 
     python bench/train_step.py                       # every installed backend
     python bench/train_step.py --backends numpy torch --rounds 9
+    python bench/train_step.py --models cnn
 
 Models:
   two-layer  the seed net: 64x1000 -> 100 (relu) -> 10, squared error, SGD
   mlp        784-256-256-10 relu, softmax cross-entropy, batch 128, SGD
+  cnn        Conv 32 3x3 relu, MaxPool 2, Conv 64 3x3 relu, MaxPool 2, Flatten,
+             Dense 10 on 28x28x1 images; softmax cross-entropy, batch 128, Adam
 
 Prints median milliseconds per step and the ratios to native.
 """
@@ -31,45 +34,74 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def _one_hot_batches(rng, steps, shape):
+    return [(rng.random((128, *shape), dtype=np.float32), np.eye(10, dtype="float32")[rng.integers(0, 10, 128)])
+            for _ in range(steps)]
+
+
 def two_layer_spec():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((64, 1000)).astype("float32")
     y = rng.standard_normal((64, 10)).astype("float32")
-    return dict(name="two-layer", sizes=[1000, 100, 10], batches=[(x, y)], loss="mse", lr=1e-4, repeats=10)
+    return dict(name="two-layer", kind="dense", sizes=[1000, 100, 10], batches=[(x, y)], loss="mse", lr=1e-4,
+                repeats=10)
 
 
-def mlp_spec(steps=8):
-    rng = np.random.default_rng(1)
-    batches = []
-    for _ in range(steps):
-        x = rng.random((128, 784), dtype=np.float32)
-        batches.append((x, np.eye(10, dtype="float32")[rng.integers(0, 10, 128)]))
-    return dict(name="mlp", sizes=[784, 256, 256, 10], batches=batches, loss="ce", lr=1e-2, repeats=2)
+def mlp_spec():
+    batches = _one_hot_batches(np.random.default_rng(1), 8, (784,))
+    return dict(name="mlp", kind="dense", sizes=[784, 256, 256, 10], batches=batches, loss="ce", lr=1e-2, repeats=2)
 
 
-def initial_weights(sizes, seed=0):
+def cnn_spec():
+    batches = _one_hot_batches(np.random.default_rng(2), 4, (28, 28, 1))
+    return dict(name="cnn", kind="cnn", shapes=[(3, 3, 1, 32), (3, 3, 32, 64), (1600, 10)], batches=batches,
+                loss="ce", lr=1e-3, repeats=1)
+
+
+SPECS = {"two-layer": two_layer_spec, "mlp": mlp_spec, "cnn": cnn_spec}
+
+
+def initial_weights(spec, seed=0):
+    """Glorot-uniform kernels and zero biases, in Keras's layout."""
     rng = np.random.default_rng(seed)
+    shapes = spec.get("shapes") or list(zip(spec["sizes"][:-1], spec["sizes"][1:]))
     weights = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        limit = np.sqrt(6 / (fan_in + fan_out))
-        weights += [rng.uniform(-limit, limit, (fan_in, fan_out)).astype("float32"), np.zeros(fan_out, "float32")]
+    for shape in shapes:
+        receptive = int(np.prod(shape[:-2]))
+        limit = np.sqrt(6 / (receptive * (shape[-2] + shape[-1])))
+        weights += [rng.uniform(-limit, limit, shape).astype("float32"), np.zeros(shape[-1], "float32")]
     return weights
 
 
-def dense_stack(lib, spec):
-    """The model in plugnet or Keras (same API): Input, Dense relu..., Dense logits."""
+def build(lib, spec):
+    """The model in plugnet or Keras (same API)."""
+    layers = lib.layers
+    if spec["kind"] == "cnn":
+        return lib.Sequential([layers.Input(shape=(28, 28, 1)), layers.Conv2D(32, 3, activation="relu"),
+                               layers.MaxPooling2D(2), layers.Conv2D(64, 3, activation="relu"),
+                               layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(10)])
     sizes = spec["sizes"]
-    return lib.Sequential([lib.layers.Input(shape=(sizes[0],))]
-                          + [lib.layers.Dense(n, activation="relu") for n in sizes[1:-1]]
-                          + [lib.layers.Dense(sizes[-1])])
+    return lib.Sequential([layers.Input(shape=(sizes[0],))]
+                          + [layers.Dense(n, activation="relu") for n in sizes[1:-1]]
+                          + [layers.Dense(sizes[-1])])
 
 
 def compiled(lib, spec):
-    model = dense_stack(lib, spec)
+    model = build(lib, spec)
     loss = "mse" if spec["loss"] == "mse" else lib.losses.CategoricalCrossentropy(from_logits=True)
-    model.compile(optimizer=lib.optimizers.SGD(learning_rate=spec["lr"]), loss=loss)
-    model.set_weights(initial_weights(spec["sizes"]))
+    optimizer = lib.optimizers.Adam if spec["kind"] == "cnn" else lib.optimizers.SGD
+    model.compile(optimizer=optimizer(learning_rate=spec["lr"]), loss=loss)
+    model.set_weights(initial_weights(spec))
     return model
+
+
+def native_loop(backend, spec):
+    from natives import NATIVE
+    from natives_cnn import NATIVE_CNN
+
+    if spec["kind"] == "cnn":
+        return NATIVE_CNN[backend](initial_weights(spec), spec["lr"])
+    return NATIVE[backend](initial_weights(spec), spec["lr"], spec["loss"])
 
 
 def per_step(fn, batches, repeats):
@@ -89,12 +121,10 @@ def fit_per_step(model, batches, repeats):
     return (time.perf_counter() - start) / (len(x) // size)
 
 
-def bench_backend(backend, rounds):
-    """Runs in a child process: every model on one backend; returns a dict of timings."""
-    os.environ["KERAS_BACKEND"] = backend if backend != "numpy" else "numpy"
+def bench_backend(backend, rounds, models):
+    """Runs in a child process: the models on one backend; returns a dict of timings."""
+    os.environ["KERAS_BACKEND"] = backend
     sys.path.insert(0, HERE)
-    from natives import NATIVE
-
     import plugnet
 
     plugnet.set_backend(backend)
@@ -105,8 +135,8 @@ def bench_backend(backend, rounds):
     if backend == "numpy":
         keras = None  # Keras 3's NumPy backend cannot train
     results = {}
-    for spec in (two_layer_spec(), mlp_spec()):
-        native = NATIVE[backend](initial_weights(spec["sizes"]), spec["lr"], spec["loss"])
+    for spec in (SPECS[name]() for name in models):
+        native = native_loop(backend, spec)
         native_batches = [native.prepare(x, y) for x, y in spec["batches"]]
         ours = compiled(plugnet, spec)
         our_batches = [(plugnet.ops.convert_to_tensor(x), plugnet.ops.convert_to_tensor(y)) for x, y in spec["batches"]]
@@ -133,11 +163,12 @@ def bench_backend(backend, rounds):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="plugnet vs native train-step time")
     parser.add_argument("--backends", nargs="*", default=["numpy", "torch", "tensorflow"])
+    parser.add_argument("--models", nargs="*", default=list(SPECS), choices=list(SPECS))
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(bench_backend(args.child, args.rounds)))
+        print(json.dumps(bench_backend(args.child, args.rounds, args.models)))
         return
     import plugnet
 
@@ -150,7 +181,8 @@ def main(argv=None):
             print(f"{backend:<11}(not installed)")
             continue
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-        out = subprocess.run([sys.executable, __file__, "--child", backend, "--rounds", str(args.rounds)],
+        out = subprocess.run([sys.executable, __file__, "--child", backend, "--rounds", str(args.rounds),
+                              "--models", *args.models],
                              capture_output=True, text=True, env=env)
         if out.returncode:
             print(f"{backend:<11}failed:\n{out.stderr[-2000:]}")

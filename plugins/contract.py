@@ -228,6 +228,16 @@ BACKEND_API: dict[str, str] = {
     "device_scope": "(name) -> context manager placing new tensors and variables on device `name` "
     "('cpu', 'gpu:0', ...); optional: only 'cpu' is accepted",
     "set_seed": "(seed) -> None: seed the framework's own generators (optional)",
+    "sgd_update": "(variables, grads, velocities, learning_rate, momentum, nesterov) -> None: Keras's SGD step "
+    "on lists of storages, in place, recording nothing: without momentum (velocities None) "
+    "variable -= lr * grad; else velocity = momentum * velocity - lr * grad, then variable += velocity "
+    "(nesterov: variable += momentum * velocity - lr * grad). learning_rate is a number or a scalar tensor "
+    "(optional: the frontend's per-variable ops; called inside no_recording())",
+    "adam_update": "(variables, grads, ms, vs, alpha, beta_1, beta_2, epsilon) -> None: Keras's Adam step on "
+    "lists of storages, in place, recording nothing: m += (1 - beta_1) * (grad - m); "
+    "v += (1 - beta_2) * (grad ** 2 - v); variable -= alpha * m / (sqrt(v) + epsilon), where alpha, the "
+    "bias-corrected rate, is a number or a scalar tensor (optional: the frontend's per-variable ops; "
+    "called inside no_recording())",
 }
 
 
@@ -258,6 +268,8 @@ class Backend:
     devices: object
     device_scope: object
     set_seed: object
+    sgd_update: object = None
+    adam_update: object = None
     missing: tuple[str, ...] = ()
     extras: dict = field(default_factory=dict)
 
@@ -303,7 +315,7 @@ def _cpu_only(backend_name: str):
 
 def assemble(name: str, ops: dict, *, variable, assign, Tape, devices, assign_add=None, assign_sub=None,
              set_trainable=None, no_recording=None, compile_step=None, graph_steps=False, device_scope=None,
-             set_seed=None, recording_ops=None, **extras) -> Backend:
+             set_seed=None, recording_ops=None, sgd_update=None, adam_update=None, **extras) -> Backend:
     """Build a :class:`Backend` from a mapping ``op name -> function`` and the :data:`BACKEND_API`.
 
     Every contract op that ``ops`` lacks is filled with a function raising a
@@ -335,6 +347,8 @@ def assemble(name: str, ops: dict, *, variable, assign, Tape, devices, assign_ad
         devices=devices,
         device_scope=device_scope or _cpu_only(name),
         set_seed=set_seed or (lambda seed: None),
+        sgd_update=sgd_update,
+        adam_update=adam_update,
         missing=missing,
         extras=extras,
     )

@@ -570,3 +570,41 @@ def test_training_with_a_gradient_tape_fits_a_line(name):
         optimizer.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
         losses.append(float(loss))
     assert losses[-1] < 0.01 * losses[0], f"{name}: loss went from {losses[0]} to {losses[-1]}"
+
+
+class _PerVariableSGD(SGD):
+    def update_step(self, gradient, variable, learning_rate):
+        super().update_step(gradient, variable, learning_rate)
+
+
+class _PerVariableAdam(Adam):
+    def update_step(self, gradient, variable, learning_rate):
+        super().update_step(gradient, variable, learning_rate)
+
+
+@pytest.mark.parametrize("make", [
+    lambda cls: cls(learning_rate=0.1),
+    lambda cls: cls(learning_rate=0.1, momentum=0.9),
+    lambda cls: cls(learning_rate=0.1, momentum=0.5, nesterov=True),
+    lambda cls: cls(learning_rate=schedules.ExponentialDecay(0.1, 2, 0.5), momentum=0.9),
+], ids=["plain", "momentum", "nesterov", "schedule"])
+def test_sgd_backend_kernel_matches_per_variable_updates(make):
+    # The backend's whole-list kernel (when it has one) and the frontend's
+    # per-variable ops are two implementations of one formula.
+    assert_history(run(make(SGD)), run(make(_PerVariableSGD)))
+
+
+@pytest.mark.parametrize("weight_decay", [None, 0.1])
+def test_adam_backend_kernel_matches_per_variable_updates(weight_decay):
+    fused = run(Adam(learning_rate=0.05, beta_1=0.8, epsilon=1e-3, weight_decay=weight_decay))
+    assert_history(fused, run(_PerVariableAdam(learning_rate=0.05, beta_1=0.8, epsilon=1e-3, weight_decay=weight_decay)))
+
+
+def test_a_subclass_that_overrides_update_step_keeps_its_own_math():
+    class SignSGD(SGD):
+        def update_step(self, gradient, variable, learning_rate):
+            self.assign_sub(variable, ops.multiply(ops.sign(gradient), learning_rate))
+
+    variable = plugnet.Variable(np.array([1.0, -1.0, 0.5], "float32"))
+    SignSGD(learning_rate=0.25).apply([np.array([3.0, -0.1, 0.0], "float32")], [variable])
+    np.testing.assert_allclose(variable.numpy(), [0.75, -0.75, 0.5])

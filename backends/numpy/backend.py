@@ -2,7 +2,7 @@
 
 from plugnet.plugins.contract import BY_NAME, assemble, find_ops
 
-from . import autograd, core, math, nn, random, shape
+from . import autograd, core, math, nn, random, shape, updates
 
 MODULES = (core, math, shape, nn, random)
 
@@ -35,4 +35,6 @@ def create_backend():
         Tape=autograd.Tape,
         no_recording=autograd.no_recording,
         devices=core.devices,
+        sgd_update=updates.sgd_update,
+        adam_update=updates.adam_update,
     )

@@ -2,7 +2,7 @@
 
 from plugnet.plugins.contract import assemble, find_ops
 
-from . import autograd, core, math, nn, random, shape
+from . import autograd, core, math, nn, random, shape, updates
 
 MODULES = (core, math, shape, nn, random)
 
@@ -21,6 +21,8 @@ def create_backend():
         compile_step=autograd.compile_step,
         graph_steps=True,
         devices=core.devices,
+        sgd_update=updates.sgd_update,
+        adam_update=updates.adam_update,
         device_scope=core.device_scope,
         set_seed=core.set_seed,
     )

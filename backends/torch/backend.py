@@ -2,7 +2,7 @@
 
 from plugnet.plugins.contract import assemble, find_ops
 
-from . import autograd, core, math, nn, random, shape
+from . import autograd, core, math, nn, random, shape, updates
 
 MODULES = (core, math, shape, nn, random)
 
@@ -20,6 +20,8 @@ def create_backend():
         no_recording=autograd.no_recording,
         compile_step=core.compile_step,
         devices=core.devices,
+        sgd_update=updates.sgd_update,
+        adam_update=updates.adam_update,
         device_scope=core.device_scope,
         set_seed=core.set_seed,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from plugnet import backend as _backend
 from plugnet import ops
 from plugnet import registry
 from plugnet.dtypes import floatx
@@ -64,6 +65,14 @@ class Adam(Optimizer):
         beta_2_power = ops.power(ops.convert_to_tensor(self.beta_2, floatx()), t)
         correction = ops.divide(ops.sqrt(ops.subtract(1.0, beta_2_power)), ops.subtract(1.0, beta_1_power))
         self._alpha = ops.multiply(learning_rate, correction)
+
+    def _fused_update(self, grads, variables, learning_rate) -> bool:
+        kernel = _backend.active().adam_update
+        if kernel is None or self.amsgrad or type(self).update_step is not Adam.update_step:
+            return False
+        kernel([v._value for v in variables], grads, self._slots(self._momentums, variables),
+               self._slots(self._velocities, variables), self._alpha, self.beta_1, self.beta_2, self.epsilon)
+        return True
 
     def update_step(self, gradient, variable, learning_rate) -> None:
         i = self._get_variable_index(variable)

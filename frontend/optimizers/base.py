@@ -426,12 +426,27 @@ class Optimizer:
         if self.weight_decay:
             self._apply_weight_decay(variables, learning_rate)
         self._prepare_step(learning_rate)
+        if self._fused_update(grads, variables, learning_rate):
+            return
         update_step = self.update_step
         for gradient, variable in zip(grads, variables):
             update_step(gradient, variable, learning_rate)
 
     def _prepare_step(self, learning_rate) -> None:
         """Hook: compute, once per step, values every variable's update shares."""
+
+    def _fused_update(self, grads, variables, learning_rate) -> bool:
+        """Hook: update every variable at once with a backend kernel; False when there is none.
+
+        A subclass that overrides :meth:`update_step` keeps its own math: the
+        kernels implement the built-in optimizers' formulas only.
+        """
+        return False
+
+    def _slots(self, slots, variables) -> list:
+        """The storages of ``slots`` (one optimizer Variable per trained variable) for ``variables``."""
+        index = self._index
+        return [slots[index[id(v)]]._value for v in variables]
 
     def update_step(self, gradient, variable, learning_rate) -> None:
         """Update one variable (and its slots) from its gradient; what a subclass implements."""

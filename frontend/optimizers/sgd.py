@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from plugnet import backend as _backend
 from plugnet import ops
 from plugnet import registry
 from plugnet.optimizers.base import Optimizer
@@ -45,6 +46,14 @@ class SGD(Optimizer):
             return
         super().build(var_list)
         self.momentums = self.add_optimizer_variables(var_list, "momentum") if self.momentum != 0 else []
+
+    def _fused_update(self, grads, variables, learning_rate) -> bool:
+        kernel = _backend.active().sgd_update
+        if kernel is None or type(self).update_step is not SGD.update_step:
+            return False
+        velocities = self._slots(self.momentums, variables) if self.momentums else None
+        kernel([v._value for v in variables], grads, velocities, learning_rate, self.momentum, self.nesterov)
+        return True
 
     def update_step(self, gradient, variable, learning_rate) -> None:
         step = ops.multiply(gradient, learning_rate)
