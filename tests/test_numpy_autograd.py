@@ -1,6 +1,8 @@
 """The NumPy backend's own tape: zero cost outside it, memory freed after it."""
 
 import gc
+import platform
+import sys
 import weakref
 
 import numpy as np
@@ -58,3 +60,12 @@ def test_a_persistent_tape_releases_when_dropped():
     del tape
     gc.collect()
     assert ref() is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc", reason="glibc only")
+def test_the_backend_keeps_freed_step_memory_for_reuse_unless_told_not_to(monkeypatch):
+    from plugnet.backends.numpy.backend import keep_freed_memory
+
+    assert keep_freed_memory() is True
+    monkeypatch.setenv("PLUGNET_NUMPY_KEEP_MEMORY", "0")
+    assert keep_freed_memory() is False
