@@ -25,7 +25,7 @@ from plugnet.variables import Variable  # noqa: E402
 
 _SUBMODULES = {
     "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics", "models",
-    "optimizers", "regularizers", "registry", "dtypes",
+    "optimizers", "regularizers", "registry", "dtypes", "saving",
 }
 _NAMES = {
     "Sequential": ("plugnet.models", "Sequential"),

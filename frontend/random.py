@@ -20,6 +20,38 @@ def _reseed_global(seed: int) -> None:
     _global = np.random.default_rng(seed)
 
 
+def get_global_state() -> dict:
+    """The position of the global seed stream, as JSON-ready data.
+
+    Restoring it with :func:`set_global_state` makes every later draw without
+    an explicit seed (initializers, shuffling) repeat; ``BackupAndRestore``
+    saves it so that a resumed ``fit`` continues exactly.
+    """
+    return generator_state(_global)
+
+
+def set_global_state(state) -> None:
+    """Move the global seed stream back to a position :func:`get_global_state` returned."""
+    set_generator_state(_global, state, "the global seed stream")
+
+
+def generator_state(generator: np.random.Generator) -> dict:
+    """The state of a NumPy ``Generator`` as JSON-ready data (its bit generator's state dict)."""
+    return generator.bit_generator.state
+
+
+def set_generator_state(generator: np.random.Generator, state, owner: str) -> None:
+    """Restore a NumPy ``Generator`` to ``state``; a ValueError naming ``owner`` when it does not fit."""
+    expected = type(generator.bit_generator).__name__
+    if not isinstance(state, dict) or state.get("bit_generator") != expected:
+        found = state.get("bit_generator") if isinstance(state, dict) else type(state).__name__
+        raise ValueError(f"Cannot restore {owner}: expected a {expected} generator state, got {found!r}.")
+    try:
+        generator.bit_generator.state = state
+    except (TypeError, ValueError, KeyError) as error:
+        raise ValueError(f"Cannot restore {owner}: the saved {expected} state is malformed ({error}).") from None
+
+
 class SeedGenerator:
     """A reproducible stream of seeds: layers such as Dropout keep one.
 

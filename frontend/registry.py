@@ -8,9 +8,12 @@ imported because a file named it.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from typing import Callable
 
 _REGISTRY: dict[str, object] = {}
+_scopes = threading.local()
 
 
 def register_serializable(name: str | None = None):
@@ -40,10 +43,36 @@ def registered_name(obj) -> str:
     return own or cls.__name__
 
 
-def get_registered(name: str, custom_objects: dict | None = None):
-    """The class or function registered as ``name``; a clear error if none is."""
+@contextlib.contextmanager
+def custom_object_scope(custom_objects: dict | None):
+    """Within the block, every lookup also sees ``custom_objects`` (Keras's ``custom_object_scope``).
+
+    >>> with plugnet.registry.custom_object_scope({"MyLoss": MyLoss}):
+    ...     model.compile_from_config(config)
+    """
+    stack = _scopes.__dict__.setdefault("stack", [])
+    stack.append(dict(custom_objects or {}))
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def _custom_object(name: str, custom_objects: dict | None):
+    """``name`` from ``custom_objects`` or an enclosing :func:`custom_object_scope`; None if absent."""
     if custom_objects and name in custom_objects:
         return custom_objects[name]
+    for scope in reversed(_scopes.__dict__.get("stack", ())):
+        if name in scope:
+            return scope[name]
+    return None
+
+
+def get_registered(name: str, custom_objects: dict | None = None):
+    """The class or function registered as ``name``; a clear error if none is."""
+    custom = _custom_object(name, custom_objects)
+    if custom is not None:
+        return custom
     if name in _REGISTRY:
         return _REGISTRY[name]
     from plugnet.plugins.manager import get_plugin_manager
@@ -96,7 +125,8 @@ def resolve(identifier, kind: str, names: dict[str, Callable], custom_objects: d
     """Turn a user's identifier into an object, as ``keras.losses.get`` does.
 
     ``identifier`` may be None, an instance or function (returned as is), a
-    string looked up in ``names`` (the valid names are listed on a miss), or a
+    string looked up in ``names``, then in ``custom_objects`` and any
+    :func:`custom_object_scope` (the valid names are listed on a miss), or a
     serialized dict. ``kind`` is used in the error message ("loss", "optimizer").
     """
     if identifier is None or not isinstance(identifier, (str, dict, type)):
@@ -107,6 +137,9 @@ def resolve(identifier, kind: str, names: dict[str, Callable], custom_objects: d
         lowered = {key.lower(): key for key in names}
         if identifier.lower() in lowered:
             return names[lowered[identifier.lower()]]()
+        custom = _custom_object(identifier, custom_objects)
+        if custom is not None:  # a user's function or class, e.g. a loss named in a saved compile config
+            return custom() if isinstance(custom, type) else custom
         valid = ", ".join(sorted(names))
         raise ValueError(f"Unknown {kind} {identifier!r}. Valid {kind} names: {valid}.")
     if isinstance(identifier, dict):

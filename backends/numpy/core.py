@@ -54,11 +54,16 @@ def is_tensor(x):
 
 
 def shape(x):
+    kind = type(x)
+    if kind is np.ndarray:
+        return x.shape
+    if kind is Tensor:
+        return np.shape(x._value)
     return tuple(np.shape(x))
 
 
 def ndim(x):
-    return np.ndim(x)
+    return x.ndim if type(x) is np.ndarray else np.ndim(x)
 
 
 def size(x):

@@ -415,18 +415,25 @@ def _assignable(storage, value):
     return value if value.dtype is storage.dtype else tf.cast(value, storage.dtype)
 
 
+# The resource ops behind tf.Variable.assign*: the method wraps each in several Python layers
+# (shape validation, a read of the new value) that cost a few times the op itself in eager mode,
+# where train_on_batch resets the metrics. Shapes are checked by plugnet.Variable beforehand.
+_ASSIGN, _ASSIGN_ADD, _ASSIGN_SUB = (tf.raw_ops.AssignVariableOp, tf.raw_ops.AssignAddVariableOp,
+                                     tf.raw_ops.AssignSubVariableOp)
+
+
 def assign(storage, value):
-    storage.assign(_assignable(storage, value))
+    _ASSIGN(resource=storage.handle, value=_assignable(storage, value))
     return storage
 
 
 def assign_add(storage, delta):
-    storage.assign_add(_assignable(storage, delta))
+    _ASSIGN_ADD(resource=storage.handle, value=_assignable(storage, delta))
     return storage
 
 
 def assign_sub(storage, delta):
-    storage.assign_sub(_assignable(storage, delta))
+    _ASSIGN_SUB(resource=storage.handle, value=_assignable(storage, delta))
     return storage
 
 

@@ -6,10 +6,7 @@ import sys
 import warnings
 
 from plugnet.callbacks.callback import Callback
-
-# Used in "auto" mode when the metric object does not say its direction itself.
-_HIGHER_IS_BETTER = ("acc", "accuracy", "auc", "precision", "recall", "f1")
-_LOWER_IS_BETTER = ("loss", "error", "mae", "mse", "mape", "msle", "crossentropy", "hinge", "kl_divergence", "poisson")
+from plugnet.callbacks.monitor import check_mode, higher_is_better
 
 
 class EarlyStopping(Callback):
@@ -43,9 +40,7 @@ class EarlyStopping(Callback):
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None,
                  restore_best_weights=False, start_from_epoch=0):
         super().__init__()
-        if mode not in ("auto", "min", "max"):
-            warnings.warn(f"EarlyStopping mode {mode!r} is unknown, falling back to 'auto'.", stacklevel=2)
-            mode = "auto"
+        mode = check_mode(mode, "EarlyStopping")
         self.monitor = monitor
         self.min_delta = abs(min_delta)
         self.patience = patience
@@ -121,31 +116,4 @@ class EarlyStopping(Callback):
         return value + self.min_delta < reference
 
     def _resolve_direction(self) -> bool:
-        if self.mode != "auto":
-            return self.mode == "max"
-        name = self.monitor[4:] if self.monitor.startswith("val_") else self.monitor
-        if name == "loss" or name.endswith("_loss"):
-            return False
-        for metric in _all_metrics(self.model):
-            if metric.name == name or name.endswith("_" + metric.name):
-                direction = getattr(metric, "_direction", None)
-                if direction in ("up", "down"):
-                    return direction == "up"
-        lowered = name.lower()
-        if lowered.endswith(_HIGHER_IS_BETTER):
-            return True
-        if lowered.endswith(_LOWER_IS_BETTER):
-            return False
-        raise ValueError(
-            f"EarlyStopping(monitor={self.monitor!r}) cannot tell whether that metric should be maximized or "
-            "minimized. Pass mode='max' to stop on the highest value or mode='min' for the lowest."
-        )
-
-
-def _all_metrics(model):
-    """The model's metrics with containers (compile metrics) expanded."""
-    found = []
-    for metric in getattr(model, "metrics", None) or ():
-        inner = getattr(metric, "metrics", None)
-        found.extend(inner if isinstance(inner, (list, tuple)) else [metric])
-    return found
+        return higher_is_better(self.monitor, self.mode, self.model, "EarlyStopping")

@@ -11,13 +11,15 @@ first input's shape, ``call()`` computes, ``get_config()`` describes it.
 from plugnet.layers.core import Activation, Dense
 from plugnet.layers.input_layer import Input, InputLayer
 from plugnet.layers.input_spec import InputSpec
+from plugnet.layers.lambda_layer import Lambda
 from plugnet.layers.layer import Layer
 from plugnet.layers.regularization import Dropout
 from plugnet.layers.reshaping import Flatten, Reshape
 from plugnet.layers.symbolic import KerasTensor
 
 __all__ = [
-    "Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "InputSpec", "KerasTensor", "Layer", "Reshape",
+    "Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "InputSpec", "KerasTensor", "Lambda", "Layer",
+    "Reshape",
 ]
 
 # Convolution, pooling, normalization, activation, spatial, embedding and merging layers.

@@ -143,6 +143,31 @@ class Model(Trainer, Layer):
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       show_trainable=show_trainable)
 
+    # ------------------------------------------------------------------ saving
+
+    def save(self, filepath, overwrite=True) -> None:
+        """Save the model (architecture, weights, optimizer state) to one ``.plugnet`` file.
+
+        See :func:`plugnet.saving.save_model`; load it with :func:`plugnet.models.load_model`.
+        """
+        from plugnet.saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite=True) -> None:
+        """Save the weights (and optimizer state) to a ``.weights.safetensors`` file
+        (see :func:`plugnet.saving.save_weights`)."""
+        from plugnet.saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False) -> None:
+        """Load weights from a ``.weights.safetensors`` or ``.plugnet`` file into this built model
+        (see :func:`plugnet.saving.load_weights`)."""
+        from plugnet.saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
     # ------------------------------------------------------------------ configuration
 
     @classmethod

@@ -215,6 +215,21 @@ class ArrayDataAdapter(DataAdapter):
     def num_samples(self) -> int:
         return self._num_samples
 
+    @property
+    def shuffle_state(self):
+        """The position of the shuffling generator (JSON-ready), or None when not shuffling.
+
+        Setting it back makes the next epochs draw the same orders again:
+        ``BackupAndRestore`` saves it so that a resumed ``fit`` continues exactly.
+        """
+        return None if self._rng is None else plugnet_random.generator_state(self._rng)
+
+    @shuffle_state.setter
+    def shuffle_state(self, state) -> None:
+        if self._rng is None:
+            raise ValueError("Cannot restore a shuffle state: this data is not shuffled (fit(..., shuffle=False)).")
+        plugnet_random.set_generator_state(self._rng, state, "the order in which the training data is shuffled")
+
     def get_iterator(self):
         n, size, leaves, pack = self._num_samples, self._batch_size, self._leaves, self._pack
         starts = range(0, n, size)

@@ -23,7 +23,6 @@ about ten times a second, the epoch's logs once per epoch).
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import warnings
 
@@ -193,27 +192,30 @@ class Trainer:
                 found.append(self._compile_metrics)
             if self._compile_loss is not None:
                 found.extend(self._compile_loss.metrics)
-        attribute_metrics = self.__dict__.get("_attribute_metrics")
-        if attribute_metrics is None:
-            attribute_metrics = self._find_attribute_metrics()
-        found.extend(attribute_metrics)
+        names = self.__dict__.get("_metric_attributes")
+        if names:
+            attributes = self.__dict__
+            found.extend(attributes[name] for name in names if attributes[name] is not self._loss_tracker)
         return found
 
-    def _find_attribute_metrics(self) -> list:
-        """Metrics the model holds as attributes (``self.tracker = metrics.Mean()``)."""
-        return [v for v in vars(self).values() if isinstance(v, Metric) and v is not self._loss_tracker]
+    def __setattr__(self, name, value):
+        # Metrics held as attributes (``self.tracker = metrics.Mean()``) are noted when
+        # assigned, so that reading ``metrics`` every step never scans the attributes.
+        names = self.__dict__.get("_metric_attributes")
+        if isinstance(value, Metric):
+            if names is None:
+                names = {}
+                object.__setattr__(self, "_metric_attributes", names)
+            names[name] = None
+        elif names and name in names:
+            del names[name]
+        super().__setattr__(name, value)
 
-    @contextlib.contextmanager
-    def _attribute_metrics_cached(self):
-        """Within a fit/evaluate run the model's attributes do not change: scan them once."""
-        if self.__dict__.get("_attribute_metrics") is not None:
-            yield
-            return
-        _set(self, "_attribute_metrics", self._find_attribute_metrics())
-        try:
-            yield
-        finally:
-            _set(self, "_attribute_metrics", None)
+    def __delattr__(self, name):
+        names = self.__dict__.get("_metric_attributes")
+        if names and name in names:
+            del names[name]
+        super().__delattr__(name)
 
     @property
     def metrics_names(self) -> list:
@@ -430,11 +432,19 @@ class Trainer:
         history = callbacks.history
         _set(self, "stop_training", False)
         train_function = self.make_train_function()
-        callbacks.on_train_begin()
-        with self._attribute_metrics_cached():
-            training_logs = self._fit_epochs(train_batches, val_batches, train_function, callbacks, initial_epoch,
-                                             epochs, validation_freq)
-        callbacks.on_train_end(training_logs)
+        # For the length of fit, callbacks may move the start (`_initial_epoch`, set by BackupAndRestore as in
+        # Keras) and read or restore the training data's shuffle state (`_fit_batches`).
+        _set(self, "_initial_epoch", None)
+        _set(self, "_fit_batches", train_batches)
+        try:
+            callbacks.on_train_begin()
+            if self._initial_epoch is not None:
+                initial_epoch = self._initial_epoch
+            training_logs = self._fit_epochs(train_batches, val_batches, train_function, callbacks,
+                                             initial_epoch, epochs, validation_freq)
+            callbacks.on_train_end(training_logs)
+        finally:
+            _set(self, "_fit_batches", None)
         if history is not None:
             _set(self, "history", history)
         return history if history is not None else self.history
@@ -514,8 +524,7 @@ class Trainer:
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                      steps=batches.num_batches)
-        with self._attribute_metrics_cached():
-            logs = self._test_loop(batches, callbacks)
+        logs = self._test_loop(batches, callbacks)
         if logs is None:
             raise ValueError("evaluate() got no data: x yielded no batches.")
         return logs if return_dict else self._flatten_metrics_in_order(logs)
