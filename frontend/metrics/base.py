@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+
+import numpy as np
+
 from plugnet import initializers, ops, registry
 from plugnet.dtypes import floatx, standardize_dtype
 from plugnet.losses.loss import as_tensor, divide_no_nan, snake_case, squeeze_or_expand_to_same_rank
 from plugnet.variables import Variable
+
+
+@functools.lru_cache(maxsize=256)
+def _host_zeros(shape: tuple, dtype: str) -> np.ndarray:
+    """Read-only NumPy zeros to reset metric state with: train_on_batch resets every call, and
+    making a zeros tensor eagerly costs TensorFlow more than the assignment."""
+    zeros = np.zeros(shape, dtype)
+    zeros.flags.writeable = False
+    return zeros
 
 
 def register(cls):
@@ -70,7 +83,7 @@ class Metric:
 
     def reset_state(self) -> None:
         for variable in self._variables:
-            variable.assign(ops.zeros(variable.shape, variable.dtype))
+            variable.assign(_host_zeros(variable.shape, variable.dtype))
 
     def update_state(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must implement update_state().")
