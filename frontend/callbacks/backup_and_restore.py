@@ -10,16 +10,19 @@ import warnings
 from plugnet.callbacks import training_state
 from plugnet.callbacks.callback import Callback
 from plugnet.callbacks.save_frequency import BatchCounter, check_save_freq
-from plugnet.saving.atomic import atomic_write
+from plugnet.saving.atomic import atomic_write, leftover_target
 from plugnet.saving.model_io import WEIGHTS_SUFFIX
 
 STATE_FILE = "training_state.json"
 _FORMAT = "plugnet.BackupAndRestore"
 _VERSION = 1
 _WEIGHTS_NAME = re.compile(r"backup-(\d{6,})" + re.escape(WEIGHTS_SUFFIX))
-# What an interrupted atomic write leaves behind (see plugnet.saving.atomic_write).
-_STRAY_TEMPORARY = re.compile(r"\.(backup-\d{6,}" + re.escape(WEIGHTS_SUFFIX) + "|" + re.escape(STATE_FILE)
-                              + r")\.[0-9a-f]+\.tmp")
+
+
+
+def _ours(name) -> bool:
+    """Whether ``name`` is a file BackupAndRestore writes (None: not a file name at all)."""
+    return name is not None and (name == STATE_FILE or _WEIGHTS_NAME.fullmatch(name) is not None)
 
 
 class BackupAndRestore(Callback):
@@ -166,7 +169,7 @@ class BackupAndRestore(Callback):
 
     def _remove_files(self, keep=None) -> None:
         for name in os.listdir(self.backup_dir):
-            if name != keep and (_WEIGHTS_NAME.fullmatch(name) or _STRAY_TEMPORARY.fullmatch(name)):
+            if name != keep and (_WEIGHTS_NAME.fullmatch(name) or _ours(leftover_target(name))):
                 os.remove(os.path.join(self.backup_dir, name))
 
     def _delete_backup(self) -> None:

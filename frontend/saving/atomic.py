@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
+
+_TEMPORARY = re.compile(r"\.(.+)\.[0-9a-f]{12}\.tmp")
+
+
+def _temporary_path(folder: str, name: str) -> str:
+    return os.path.join(folder, f".{name}.{secrets.token_hex(6)}.tmp")
+
+
+def leftover_target(filename: str):
+    """The file name a stray temporary file of :func:`atomic_write` was for (a killed
+    write leaves one behind); None when ``filename`` is not such a file."""
+    match = _TEMPORARY.fullmatch(filename)
+    return match.group(1) if match else None
 
 
 @contextlib.contextmanager
@@ -32,7 +46,7 @@ def atomic_write(filepath, mode: str = "wb"):
         raise ValueError(f"atomic_write: mode must be 'wb' or 'w', got {mode!r}.")
     target = os.path.abspath(os.fspath(filepath))
     folder, name = os.path.split(target)
-    temporary = os.path.join(folder, f".{name}.{secrets.token_hex(6)}.tmp")
+    temporary = _temporary_path(folder, name)
     # 0o666 filtered by the umask: the file gets the permissions a plain open() would give it.
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
