@@ -187,6 +187,11 @@ def operands(x1, x2):
 
     Host data meeting a tensor goes to that tensor's device.
     """
+    # A layer's weights reach most ops as Variables: their storage is the tensor.
+    if type(x1) is Variable:
+        x1 = x1._value
+    if type(x2) is Variable:
+        x2 = x2._value
     if type(x2) is not Tensor and type(x2) not in NUMBERS:
         x2 = _convert(x2, device=device_of(x1))
     if type(x1) is not Tensor:
