@@ -60,6 +60,11 @@ def _named_leaves(value, name: str):
 
 def check_data_cardinality(x, y=None, sample_weight=None) -> int:
     """The common number of samples of every array; a ValueError naming each size otherwise."""
+    if sample_weight is None and type(x) is type(y) and ops.is_tensor(x):
+        # One input, one target (train_on_batch's usual call): two shapes to compare.
+        x_shape, y_shape = ops.shape(x), ops.shape(y)
+        if x_shape and y_shape and x_shape[0] == y_shape[0]:
+            return int(x_shape[0])
     named = [*_named_leaves(x, "x"), *_named_leaves(y, "y"), *_named_leaves(sample_weight, "sample_weight")]
     if not named:
         raise ValueError("No data: x is empty.")
