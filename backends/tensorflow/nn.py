@@ -118,7 +118,9 @@ def _convolve(x, kernel, strides, dilation, padding, groups):
 def _depthwise(x, kernel, strides, dilation, padding):
     """Depthwise conv of a channels_last ``x`` with 1 or 2 spatial dims (kernel (*window, C, m))."""
     if x.shape.rank == 3:  # 1-D: a 2-D conv over a height of 1
-        out = tf.nn.depthwise_conv2d(x[:, None], kernel[None], (1, 1, *strides, 1), padding.upper(),
+        # TensorFlow's CPU kernel wants equal row and column strides; over a height of 1 the
+        # row stride changes nothing.
+        out = tf.nn.depthwise_conv2d(x[:, None], kernel[None], (1, strides[0], strides[0], 1), padding.upper(),
                                      dilations=(1, *dilation))
         return out[:, 0]
     return tf.nn.depthwise_conv2d(x, kernel, (1, *strides, 1), padding.upper(), dilations=dilation)
