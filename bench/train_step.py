@@ -9,6 +9,7 @@ Each backend runs in its own process (Keras fixes its backend at import).
     python bench/train_step.py                       # every installed backend
     python bench/train_step.py --backends numpy torch --rounds 9
     python bench/train_step.py --models cnn
+    OPENBLAS_NUM_THREADS=1 python bench/train_step.py --threads 1   # one thread everywhere
 
 Models:
   two-layer  the seed net: 64x1000 -> 100 (relu) -> 10, squared error, SGD
@@ -121,10 +122,25 @@ def fit_per_step(model, batches, repeats):
     return (time.perf_counter() - start) / (len(x) // size)
 
 
-def bench_backend(backend, rounds, models):
+def limit_threads(backend, threads):
+    """Give the framework ``threads`` CPU threads (NumPy's BLAS reads OPENBLAS_NUM_THREADS at import)."""
+    if backend == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+    elif backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+def bench_backend(backend, rounds, models, threads=None):
     """Runs in a child process: the models on one backend; returns a dict of timings."""
     os.environ["KERAS_BACKEND"] = backend
     sys.path.insert(0, HERE)
+    if threads:
+        limit_threads(backend, threads)
     import plugnet
 
     plugnet.set_backend(backend)
@@ -165,10 +181,12 @@ def main(argv=None):
     parser.add_argument("--backends", nargs="*", default=["numpy", "torch", "tensorflow"])
     parser.add_argument("--models", nargs="*", default=list(SPECS), choices=list(SPECS))
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="CPU threads for torch and TensorFlow (both sides alike; default: theirs)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(bench_backend(args.child, args.rounds, args.models)))
+        print(json.dumps(bench_backend(args.child, args.rounds, args.models, args.threads)))
         return
     import plugnet
 
@@ -182,7 +200,7 @@ def main(argv=None):
             continue
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
         out = subprocess.run([sys.executable, __file__, "--child", backend, "--rounds", str(args.rounds),
-                              "--models", *args.models],
+                              "--models", *args.models, *(["--threads", str(args.threads)] if args.threads else [])],
                              capture_output=True, text=True, env=env)
         if out.returncode:
             print(f"{backend:<11}failed:\n{out.stderr[-2000:]}")
