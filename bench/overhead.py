@@ -57,14 +57,13 @@ def peak_memory(backend, which):
 
     sys.path.insert(0, HERE)
     import train_step
-    from natives import NATIVE
 
     import plugnet
 
     plugnet.set_backend(backend)
     spec = train_step.mlp_spec()
     if which == "native":
-        net = NATIVE[backend](train_step.initial_weights(spec["sizes"]), spec["lr"], spec["loss"])
+        net = train_step.native_loop(backend, spec)
         batches = [net.prepare(x, y) for x, y in spec["batches"]]
         step = net.step
     else:
