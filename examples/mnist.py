@@ -5,18 +5,27 @@ download) the files; otherwise says so in one line and uses scikit-learn's
 8x8 digits instead, which are bundled and need no network. The models are
 built for whatever image size the data has.
 
-    python examples/mnist.py --backend torch --model cnn --epochs 3 --plot curves.png
+The CNN is two blocks of 3x3 convolution, batch normalization, ReLU and 2x2
+max pooling, then dropout and one dense layer. Adam's learning rate follows a
+cosine from 2e-3 down to 0 over the run. With the defaults it reaches about
+0.99 test accuracy on the digits, whatever the backend and the seed.
+
+    python examples/mnist.py --backend torch --model cnn --seed 1 --plot curves.png
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 
 import numpy as np
 
-# Defaults tuned so the CNN reaches 98% test accuracy on the 8x8 digits (small batches help most).
-DEFAULT_EPOCHS = 20
-DEFAULT_BATCH_SIZE = 16
+# (epochs, batch size) per data set. The digits' were chosen by 5-fold cross-validation on
+# their training split alone (the test split only measures the final model); their 1,437
+# images make 45 batches an epoch, so they need many more epochs than MNIST's 60,000
+# (469 batches). The MNIST pair was not measured: no MNIST files were at hand.
+DEFAULTS = {"digits": (40, 32), "mnist": (6, 128)}
+LEARNING_RATE = 2e-3
 
 
 def load_images(dataset: str = "auto"):
@@ -65,18 +74,37 @@ def build_mlp(plugnet, input_shape, num_classes: int = 10):
 def build_cnn(plugnet, input_shape, num_classes: int = 10):
     from plugnet import layers
 
+    def block(filters):
+        # The bias would be cancelled by the normalization's centering. momentum=0.9 (Keras's
+        # default is 0.99): the moving statistics that inference uses must forget their
+        # initial variance of 1 within the few hundred steps a run on the digits takes,
+        # since the real variances here are ~0.01.
+        return [
+            layers.Conv2D(filters, 3, padding="same", use_bias=False),
+            layers.BatchNormalization(momentum=0.9),
+            layers.ReLU(),
+            layers.MaxPooling2D(),
+        ]
+
     return plugnet.Sequential(
         [
             layers.Input(shape=input_shape),
-            layers.Conv2D(32, 3, activation="relu", padding="same"),
-            layers.MaxPooling2D(),
-            layers.Conv2D(64, 3, activation="relu", padding="same"),
-            layers.MaxPooling2D(),
+            *block(32),
+            *block(64),
             layers.Flatten(),
+            layers.Dropout(0.3),
             layers.Dense(num_classes),
         ],
         name="cnn",
     )
+
+
+def reject_non_positive_counts(parser, args, options=("limit", "epochs", "batch_size")) -> None:
+    """Exit with a usage error when one of the count ``options`` parsed into ``args`` is below 1."""
+    for option in options:
+        value = getattr(args, option)
+        if value is not None and value < 1:
+            parser.error(f"--{option.replace('_', '-')} must be a positive number, got {value}")
 
 
 def save_curves(history: dict, path: str) -> None:
@@ -111,37 +139,42 @@ def main(argv=None) -> float:
     parser.add_argument("--model", choices=("mlp", "cnn"), default="cnn")
     parser.add_argument("--device", default="cpu", help="the device to train on, e.g. cpu or gpu:0")
     parser.add_argument("--dataset", choices=("auto", "mnist", "digits"), default="auto")
-    parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS)
-    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="default: " + ", ".join(f"{e} on {d}" for d, (e, _) in DEFAULTS.items()))
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="default: " + ", ".join(f"{b} on {d}" for d, (_, b) in DEFAULTS.items()))
+    parser.add_argument("--seed", type=int, default=0, help="seeds the weights, the shuffling and the dropout")
     parser.add_argument("--limit", type=int, default=None, help="use only the first N training and test images")
     parser.add_argument("--plot", default=None, help="save the loss/accuracy curves to this PNG")
     parser.add_argument("--verbose", type=int, default=1)
     args = parser.parse_args(argv)
-    if args.limit is not None and args.limit < 1:
-        parser.error(f"--limit must be a positive number of images, got {args.limit}")
+    reject_non_positive_counts(parser, args)
 
     import plugnet
 
     if args.backend:
         plugnet.set_backend(args.backend)
-    plugnet.utils.set_random_seed(0)
+    plugnet.utils.set_random_seed(args.seed)
     (x_train, y_train), (x_test, y_test), name = load_images(args.dataset)
     if args.limit is not None:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
         x_test, y_test = x_test[: args.limit], y_test[: args.limit]
+    epochs = args.epochs or DEFAULTS[name][0]
+    batch_size = args.batch_size or DEFAULTS[name][1]
+    total_steps = epochs * math.ceil(len(x_train) / batch_size)
 
     build = build_cnn if args.model == "cnn" else build_mlp
     with plugnet.device(args.device):
         model = build(plugnet, x_train.shape[1:])
         model.compile(
-            optimizer="adam",
+            optimizer=plugnet.optimizers.Adam(plugnet.optimizers.schedules.CosineDecay(LEARNING_RATE, total_steps)),
             loss=plugnet.losses.SparseCategoricalCrossentropy(from_logits=True),
             metrics=["accuracy"],
         )
-        history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
-                            verbose=args.verbose)
+        history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=args.verbose)
         _, accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0)
-    print(f"backend={plugnet.backend.name()} data={name} model={args.model} test accuracy={accuracy:.4f}")
+    print(f"backend={plugnet.backend.name()} data={name} model={args.model} seed={args.seed} "
+          f"test accuracy={accuracy:.4f}")
     if args.plot:
         save_curves(history.history, args.plot)
     return float(accuracy)

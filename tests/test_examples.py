@@ -4,6 +4,7 @@ import importlib
 import math
 import pathlib
 
+import numpy as np
 import pytest
 
 import plugnet
@@ -46,9 +47,12 @@ def test_mnist_mlp_returns_an_accuracy(example, capsys):
     assert "test accuracy=" in capsys.readouterr().out
 
 
-def test_mnist_rejects_a_bad_limit(example):
+@pytest.mark.parametrize("name", ["mnist", "dcgan"])
+@pytest.mark.parametrize("option", ["--limit", "--epochs", "--batch-size"])
+def test_examples_reject_a_non_positive_count(example, capsys, name, option):
     with pytest.raises(SystemExit):
-        example("mnist").main(["--limit", "0"])
+        example(name).main([option, "0"])
+    assert f"{option} must be a positive number, got 0" in capsys.readouterr().err
 
 
 def test_dcgan_losses_are_finite_and_grids_are_saved(example, tmp_path):
@@ -62,7 +66,26 @@ def test_dcgan_losses_are_finite_and_grids_are_saved(example, tmp_path):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.skipif(plugnet.backend.name() != "numpy", reason="the slow accuracy check runs on the numpy backend only")
-def test_mnist_cnn_reaches_98_percent_on_digits(example):
-    accuracy = example("mnist").main(["--model", "cnn", "--dataset", "digits", "--verbose", "0"])
-    assert accuracy >= 0.98
+def test_dcgan_enlarges_the_digits_smoothly(example):
+    dcgan = example("dcgan")
+    assert dcgan.VARIANTS["digits"].upsample == 2
+    images = np.zeros((2, 8, 8, 1), "float32")
+    images[0] = 0.25
+    images[1, :, 4:] = 1.0  # a vertical edge between columns 3 and 4
+    large = dcgan.enlarge(plugnet, images, 2)
+    assert large.shape == (2, 16, 16, 1)
+    np.testing.assert_allclose(large[0], 0.25, atol=1e-6)
+    # Bilinear, not repeated pixels: the edge's two middle columns blend 1/4 and 3/4 of the sides.
+    np.testing.assert_allclose(large[1, :, 6:10, 0], np.tile([0.0, 0.25, 0.75, 1.0], (16, 1)), atol=1e-6)
+    assert dcgan.enlarge(plugnet, images, 1) is images
+
+
+def test_mnist_cnn_learns_the_digits_in_a_short_run(example, capsys):
+    # 78 steps: too few for batch normalization's moving statistics with Keras's default
+    # momentum (0.99) to forget their initial values, which leaves inference at chance level.
+    # The full default run (40 epochs) is measured in the README, not here.
+    accuracy = example("mnist").main(
+        ["--model", "cnn", "--dataset", "digits", "--epochs", "6", "--limit", "400", "--seed", "1", "--verbose", "0"]
+    )
+    assert accuracy > 0.85
+    assert "seed=1 test accuracy=" in capsys.readouterr().out
