@@ -28,3 +28,16 @@ def padding_mode(op: str, padding) -> str:
     if mode not in ("valid", "same"):
         raise ValueError(f"{op}: `padding` must be 'valid' or 'same', got {padding!r}.")
     return mode
+
+
+def output_padding_tuple(op: str, output_padding, n: int) -> tuple:
+    """conv_transpose's ``output_padding``: None per axis when not given, else ``n`` ints >= 0."""
+    if output_padding is None:
+        return (None,) * n
+    if isinstance(output_padding, numbers.Integral) or getattr(output_padding, "ndim", 1) == 0:
+        result = (int(output_padding),) * n
+    else:
+        result = tuple(int(p) for p in output_padding)
+    if len(result) != n or min(result) < 0:
+        raise ValueError(f"{op}: `output_padding` must be a non-negative int or {n} of them, got {output_padding!r}.")
+    return result

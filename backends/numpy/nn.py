@@ -28,6 +28,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from plugnet.plugins.nn_args import int_tuple as _tuple
+from plugnet.plugins.nn_args import output_padding_tuple as _output_padding
 from plugnet.plugins.nn_args import padding_mode as _padding
 
 from . import autograd
@@ -371,13 +372,7 @@ class _TransposeCall:
             )
         strides = _tuple(op, "strides", strides, n)
         dilation = _tuple(op, "dilation_rate", dilation_rate, n)
-        if output_padding is None:
-            output_padding = (None,) * n
-        else:
-            given = output_padding
-            output_padding = tuple(int(p) for p in ((given,) * n if np.ndim(given) == 0 else given))
-            if len(output_padding) != n or min(output_padding) < 0:
-                raise ValueError(f"{op}: `output_padding` must be a non-negative int or {n} of them, got {given!r}.")
+        output_padding = _output_padding(op, output_padding, n)
         self.x, self.kernel = x, kernel
         self.windows = _Windows.transposed(
             x.shape[1:-1], kernel.shape[:n], strides, dilation, _padding(op, padding), output_padding

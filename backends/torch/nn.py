@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from plugnet.plugins.nn_args import int_tuple as _tuple
+from plugnet.plugins.nn_args import output_padding_tuple as _output_padding
 from plugnet.plugins.nn_args import padding_mode as _padding
 
 from .core import same_dtype, tensor
@@ -156,13 +157,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     strides = _tuple(op, "strides", strides, n)
     dilation = _tuple(op, "dilation_rate", dilation_rate, n)
     mode = _padding(op, padding)
-    if output_padding is None:
-        extra = (None,) * n
-    else:
-        extra = (int(output_padding),) * n if np.ndim(output_padding) == 0 else tuple(int(p) for p in output_padding)
-        if len(extra) != n or min(extra) < 0:
-            raise ValueError(f"{op}: `output_padding` must be a non-negative int or {n} of them, "
-                             f"got {output_padding!r}.")
+    extra = _output_padding(op, output_padding, n)
     weight = kernel.permute(n + 1, n, *range(n))  # (*window, out, in) -> (in, out, *window)
     full = _CONV_TRANSPOSE[n](x, weight, None, strides, 0, 0, 1, dilation)
     index, missing = [slice(None), slice(None)], []

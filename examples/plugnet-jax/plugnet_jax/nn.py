@@ -27,6 +27,7 @@ import numpy as np
 from jax import lax
 
 from plugnet.plugins.nn_args import int_tuple as _tuple
+from plugnet.plugins.nn_args import output_padding_tuple as _output_padding
 from plugnet.plugins.nn_args import padding_mode as _padding
 
 from .core import floating, pad_constant, tensor
@@ -150,13 +151,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     strides = _tuple(op, "strides", strides, n)
     dilation = _tuple(op, "dilation_rate", dilation_rate, n)
     padding = _padding(op, padding)
-    if output_padding is None:
-        output_padding = (None,) * n
-    else:
-        given = output_padding
-        output_padding = (int(given),) * n if isinstance(given, int) else tuple(int(p) for p in given)
-        if len(output_padding) != n or min(output_padding) < 0:
-            raise ValueError(f"{op}: `output_padding` must be a non-negative int or {n} of them, got {given!r}.")
+    output_padding = _output_padding(op, output_padding, n)
     window = kernel.shape[:n]
     sizes = x.shape[1:-1]
     lengths, starts = _transpose_geometry(sizes, window, strides, dilation, padding, output_padding)
