@@ -344,7 +344,9 @@ class Trainer:
             self._loss_tracker._sync()  # what eager steps summed moves into the Variables first
             self._loss_tracker.graph = True
 
-        def body(data):
+        def body(data, reset_metrics=False):
+            if reset_metrics:
+                self.reset_metrics()
             result = step(data)
             if returns == "outputs" or not isinstance(result, LazyLogs):
                 return result
@@ -353,13 +355,18 @@ class Trainer:
         compiled = backend.compile_step(body, self.jit_compile)
         state = {"warm": False}
 
-        def run(data):
+        def run(data, reset_metrics=False):
             if not state["warm"]:
                 state["warm"] = True
+                if reset_metrics:
+                    self.reset_metrics()
                 return step(data)
-            result = compiled(data)
+            result = compiled(data, reset_metrics)
             return result if returns == "outputs" else LazyLogs(lambda: pythonify(result))
 
+        # train_on_batch resets the metrics before each step: inside the traced step that is
+        # one more op of the graph, where eagerly it costs TensorFlow an op call per Variable.
+        run.resets_metrics = True
         return run
 
     def _metric_tensors(self) -> dict:
@@ -618,8 +625,13 @@ class Trainer:
     def _on_batch(self, step_function, step_name, x, y, sample_weight, return_dict):
         check_data_cardinality(x, y, sample_weight)
         data = to_tensors(pack_x_y_sample_weight(x, y, sample_weight))
-        self.reset_metrics()  # each call reports its own batch
-        logs = self._python_logs(step_function(data), step_name)
+        # Each call reports its own batch.
+        if getattr(step_function, "resets_metrics", False):
+            logs = step_function(data, reset_metrics=True)
+        else:
+            self.reset_metrics()
+            logs = step_function(data)
+        logs = self._python_logs(logs, step_name)
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     # ------------------------------------------------------------------ saving support
