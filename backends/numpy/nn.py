@@ -222,14 +222,16 @@ def _conv_input_grad(g, kernel, windows, groups):
     if cg == 1 and groups > 1:
         return _depthwise_input_grad(g, kernel, windows, groups)
     n = len(spatial)
-    per_tap = kernel.reshape(-1, cg, groups, o // groups).transpose(0, 2, 3, 1)  # (taps, G, O/G, Cg)
-    grouped = _grouped(g, groups)
+    taps = len(windows.taps)
+    # One product for every tap at once, (G, rows, O/G) x (G, O/G, taps * Cg): a wide matrix
+    # multiplies several times faster than one narrow product per tap.
+    matrix = kernel.reshape(taps, cg, groups, o // groups).transpose(2, 3, 0, 1).reshape(groups, o // groups, -1)
     batch = g.shape[0]
+    cols = np.matmul(_grouped(g, groups), matrix).reshape((groups, batch) + windows.out_size + (taps, cg))
 
     def parts():
         for index, tap in enumerate(windows.taps):
-            part = np.matmul(grouped, per_tap[index])  # (G, rows, Cg), contiguous
-            yield tap, np.moveaxis(part.reshape((groups, batch) + windows.out_size + (cg,)), 0, -2), None
+            yield tap, np.moveaxis(cols[..., index, :], 0, -2), None
 
     dx = windows.fold(parts(), batch, (groups, cg), np.result_type(g.dtype, kernel.dtype))
     return dx.reshape(dx.shape[: 1 + n] + (groups * cg,))
