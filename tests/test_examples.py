@@ -37,7 +37,8 @@ def test_two_layer_net_losses_fall_all_three_ways(example):
         assert math.isfinite(ratio) and ratio < 0.7, f"{way}: final/initial loss {ratio}"
 
 
-def test_mnist_mlp_returns_an_accuracy(example, capsys):
+def test_mnist_mlp_returns_an_accuracy_and_saves_the_curves(example, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the curves go to mnist_curves.png in the working folder by default
     accuracy = example("mnist").main(
         ["--model", "mlp", "--dataset", "digits", "--epochs", "2", "--limit", "200", "--verbose", "0"]
     )
@@ -45,6 +46,15 @@ def test_mnist_mlp_returns_an_accuracy(example, capsys):
     # Two epochs on 200 digits already beat guessing one of ten classes.
     assert accuracy > 0.3
     assert "test accuracy=" in capsys.readouterr().out
+    if HAVE_MATPLOTLIB:
+        assert (tmp_path / "mnist_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_mnist_saves_no_curves_when_told_not_to(example, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    example("mnist").main(["--model", "mlp", "--dataset", "digits", "--epochs", "1", "--limit", "64", "--verbose",
+                           "0", "--plot", ""])
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("name", ["mnist", "dcgan"])
@@ -85,7 +95,8 @@ def test_mnist_cnn_learns_the_digits_in_a_short_run(example, capsys):
     # momentum (0.99) to forget their initial values, which leaves inference at chance level.
     # The full default run (40 epochs) is measured in the README, not here.
     accuracy = example("mnist").main(
-        ["--model", "cnn", "--dataset", "digits", "--epochs", "6", "--limit", "400", "--seed", "1", "--verbose", "0"]
+        ["--model", "cnn", "--dataset", "digits", "--epochs", "6", "--limit", "400", "--seed", "1", "--verbose", "0",
+         "--plot", ""]
     )
     assert accuracy > 0.85
     assert "seed=1 test accuracy=" in capsys.readouterr().out
