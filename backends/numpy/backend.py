@@ -12,18 +12,24 @@ from . import autograd, core, math, nn, random, shape, updates
 MODULES = (core, math, shape, nn, random)
 
 
+# Ops that read taped Tensors themselves: they need no unwrapping layer, and run on every
+# layer call and loss (shape and dtype checks).
+_TAPE_AWARE = ("shape", "ndim", "size", "dtype", "is_tensor", "convert_to_numpy", "stop_gradient")
+
+
 def recording_table(ops: dict) -> dict:
     """The ops used while a tape records: differentiable ones record, the others unwrap."""
     table = {}
     for name, fn in ops.items():
-        if BY_NAME[name].differentiable:
+        if name in _TAPE_AWARE:
+            table[name] = fn
+        elif BY_NAME[name].differentiable:
             rule = autograd.RULES.get(name)
             if rule is None:
                 raise RuntimeError(f"numpy backend: differentiable op {name!r} has no backward rule")
             table[name] = autograd.recorded(fn, rule)
         else:
             table[name] = autograd.unwrapping(fn)
-    table["stop_gradient"] = autograd.unwrapping(core.stop_gradient)
     return table
 
 

@@ -63,11 +63,11 @@ def shape(x):
 
 
 def ndim(x):
-    return x.ndim if type(x) is np.ndarray else np.ndim(x)
+    return x.ndim if type(x) is np.ndarray else np.ndim(plain(x))
 
 
 def size(x):
-    return int(np.size(x))
+    return int(np.size(plain(x)))
 
 
 def dtype(x):

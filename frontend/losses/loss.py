@@ -26,7 +26,8 @@ def as_tensor(x, dtype=None):
     """``x`` as a tensor, cast to ``dtype`` when one is given (a no-op when it already has it)."""
     if not ops.is_tensor(x):
         return ops.convert_to_tensor(x, dtype)
-    return x if dtype is None else ops.cast(x, dtype)
+    # A cast to its own dtype is the identity, but not free (a recorded op on a tape).
+    return x if dtype is None or ops.dtype(x) == dtype else ops.cast(x, dtype)
 
 
 def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
