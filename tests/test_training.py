@@ -302,6 +302,25 @@ def test_train_test_and_predict_on_batch_match_numpy(problem):
     assert model.test_on_batch(x[:2], y[:2])[0] == pytest.approx(mse(x[:2] @ w1 + b1, y[:2]), rel=1e-5)
 
 
+def test_every_train_on_batch_call_reports_its_own_batch(problem):
+    # Traced backends reset the metrics inside a step of its own: later calls go through it.
+    x, y, w, b = problem
+    model = linear(w, b, metrics=["mae"])
+    for step in range(4):
+        rows = slice(0, 5) if step % 2 == 0 else slice(5, 10)
+        w_now, b_now = model.get_weights()
+        pred = x[rows] @ w_now + b_now
+        loss, mae = model.train_on_batch(x[rows], y[rows])
+        assert loss == pytest.approx(mse(pred, y[rows]), rel=1e-5), step
+        assert mae == pytest.approx(float(np.mean(np.abs(pred - y[rows]))), rel=1e-5), step
+    # fit and evaluate keep their own running means, untouched by the calls before.
+    w_now, b_now = model.get_weights()
+    history = model.fit(x, y, batch_size=10, epochs=1, verbose=0)
+    assert history.history["loss"][0] == pytest.approx(mse(x @ w_now + b_now, y), rel=1e-5)
+    w_now, b_now = model.get_weights()
+    assert model.evaluate(x, y, verbose=0)[0] == pytest.approx(mse(x @ w_now + b_now, y), rel=1e-5)
+
+
 def test_train_on_batch_with_class_weight(rng):
     x = rng.standard_normal((4, 2)).astype("float32")
     labels = np.array([[0.0], [1.0], [1.0], [0.0]], "float32")

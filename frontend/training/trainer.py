@@ -344,15 +344,19 @@ class Trainer:
             self._loss_tracker._sync()  # what eager steps summed moves into the Variables first
             self._loss_tracker.graph = True
 
-        def body(data, reset_metrics=False):
-            if reset_metrics:
-                self.reset_metrics()
+        def body(data):
             result = step(data)
             if returns == "outputs" or not isinstance(result, LazyLogs):
                 return result
             return self._metric_tensors()
 
-        compiled = backend.compile_step(body, self.jit_compile)
+        def resetting_body(data):
+            self.reset_metrics()
+            return body(data)
+
+        # train_on_batch resets the metrics before each step: inside a traced step of its own that
+        # is one more op of the graph, where eagerly it costs TensorFlow an op call per Variable.
+        compiled = {False: backend.compile_step(body, self.jit_compile)}
         state = {"warm": False}
 
         def run(data, reset_metrics=False):
@@ -361,11 +365,12 @@ class Trainer:
                 if reset_metrics:
                     self.reset_metrics()
                 return step(data)
-            result = compiled(data, reset_metrics)
+            function = compiled.get(reset_metrics)
+            if function is None:
+                function = compiled[reset_metrics] = backend.compile_step(resetting_body, self.jit_compile)
+            result = function(data)
             return result if returns == "outputs" else LazyLogs(lambda: pythonify(result))
 
-        # train_on_batch resets the metrics before each step: inside the traced step that is
-        # one more op of the graph, where eagerly it costs TensorFlow an op call per Variable.
         run.resets_metrics = True
         return run
 
