@@ -41,3 +41,33 @@ def output_padding_tuple(op: str, output_padding, n: int) -> tuple:
     if len(result) != n or min(result) < 0:
         raise ValueError(f"{op}: `output_padding` must be a non-negative int or {n} of them, got {output_padding!r}.")
     return result
+
+
+def is_channels_first(op: str, shape, data_format) -> bool:
+    """Whether conv/pool inputs of ``shape`` (rank 3 to 5; None for an unknown rank) come
+    channels_first by ``data_format``; anything else is an error naming the op."""
+    if shape is None or not 3 <= len(shape) <= 5:
+        raise ValueError(
+            f"{op}: inputs must have shape (batch, *spatial, channels) with 1 to 3 spatial dims, "
+            f"got shape {None if shape is None else tuple(shape)}."
+        )
+    if data_format in (None, "channels_last"):
+        return False
+    if data_format == "channels_first":
+        return True
+    raise ValueError(f"{op}: `data_format` must be 'channels_last' or 'channels_first', got {data_format!r}.")
+
+
+def transpose_geometry(sizes, window, strides, dilation, padding, output_padding):
+    """conv_transpose per spatial axis: Keras's output length, and where that output starts
+    within the full transposed convolution (``padding`` "valid" or "same")."""
+    lengths, starts = [], []
+    for n, k, s, d, p in zip(sizes, window, strides, dilation, output_padding):
+        extent = (k - 1) * d + 1
+        if p is None:
+            length = n * s + max(extent - s, 0) if padding == "valid" else n * s
+        else:
+            length = (n - 1) * s + extent + p - (2 * (extent // 2) if padding == "same" else 0)
+        lengths.append(length)
+        starts.append(0 if padding == "valid" else max((n - 1) * s + extent - length, 0) // 2)
+    return lengths, starts

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from plugnet.plugins.nn_args import int_tuple as _tuple
+from plugnet.plugins.nn_args import is_channels_first
 from plugnet.plugins.nn_args import output_padding_tuple as _output_padding
 from plugnet.plugins.nn_args import padding_mode as _padding
 
@@ -40,16 +41,9 @@ from .autograd import vjp, wants
 def _channels_last(op, inputs, data_format):
     """``inputs`` as a channels_last array (a view), and whether it was channels_first."""
     x = np.asarray(inputs)
-    if x.ndim < 3:
-        raise ValueError(
-            f"{op}: inputs must have shape (batch, *spatial, channels) with 1 to 3 spatial dims, "
-            f"got shape {x.shape}."
-        )
-    if data_format in (None, "channels_last"):
-        return x, False
-    if data_format == "channels_first":
+    if is_channels_first(op, x.shape, data_format):
         return np.moveaxis(x, 1, -1), True
-    raise ValueError(f"{op}: `data_format` must be 'channels_last' or 'channels_first', got {data_format!r}.")
+    return x, False
 
 
 def _restore(x, channels_first):

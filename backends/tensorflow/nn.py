@@ -25,6 +25,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from plugnet.plugins.nn_args import int_tuple as _tuple
+from plugnet.plugins.nn_args import is_channels_first, transpose_geometry
 from plugnet.plugins.nn_args import output_padding_tuple as _output_padding
 from plugnet.plugins.nn_args import padding_mode as _padding
 
@@ -37,16 +38,9 @@ def _channels_last(op, inputs, data_format):
     """``inputs`` as a channels_last tensor, and whether it was channels_first."""
     x = tensor(inputs)
     rank = x.shape.rank
-    if rank is None or not 3 <= rank <= 5:
-        raise ValueError(
-            f"{op}: inputs must have shape (batch, *spatial, channels) with 1 to 3 spatial dims, "
-            f"got shape {tuple(x.shape)}."
-        )
-    if data_format in (None, "channels_last"):
-        return x, False
-    if data_format == "channels_first":
+    if is_channels_first(op, None if rank is None else x.shape, data_format):
         return tf.transpose(x, [0, *range(2, rank), 1]), True
-    raise ValueError(f"{op}: `data_format` must be 'channels_last' or 'channels_first', got {data_format!r}.")
+    return x, False
 
 
 def _restore(x, channels_first):
@@ -195,20 +189,6 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format="chan
 # -- transposed convolution --------------------------------------------------------------
 
 
-def _transpose_geometry(sizes, window, strides, dilation, padding, output_padding):
-    """Per axis: Keras's output length and where it starts in the full transposed conv."""
-    lengths, starts = [], []
-    for n, k, s, d, p in zip(sizes, window, strides, dilation, output_padding):
-        extent = (k - 1) * d + 1
-        if p is None:
-            length = n * s + max(extent - s, 0) if padding == "valid" else n * s
-        else:
-            length = (n - 1) * s + extent + p - (2 * (extent // 2) if padding == "same" else 0)
-        lengths.append(length)
-        starts.append(0 if padding == "valid" else max((n - 1) * s + extent - length, 0) // 2)
-    return lengths, starts
-
-
 def _tf_places(sizes, window, strides, padding, lengths):
     """Whether tf.nn.conv_transpose accepts these output lengths (its forward conv must map
     each back to the input size); where it does, it places them as Keras does."""
@@ -261,7 +241,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     output_padding = _output_padding(op, output_padding, n)
     window = tuple(kernel.shape[:n])
     sizes = _spatial(op, x)
-    lengths, starts = _transpose_geometry(sizes, window, strides, dilation, padding, output_padding)
+    lengths, starts = transpose_geometry(sizes, window, strides, dilation, padding, output_padding)
     batch = static_or_dynamic_shape(x)[0]
     if max(dilation) == 1 and _tf_places(sizes, window, strides, padding, lengths):
         out = tf.nn.conv_transpose(x, kernel, [batch, *lengths, kernel.shape[-2]], strides, padding.upper(),

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from plugnet.plugins.nn_args import int_tuple as _tuple
+from plugnet.plugins.nn_args import is_channels_first
 from plugnet.plugins.nn_args import output_padding_tuple as _output_padding
 from plugnet.plugins.nn_args import padding_mode as _padding
 
@@ -36,16 +37,9 @@ _AVERAGE_POOL = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
 def _channels_first(op, inputs, data_format):
     """``inputs`` as a channels_first tensor (a view), and whether it came channels_first."""
     x = tensor(inputs)
-    if not 3 <= x.dim() <= 5:
-        raise ValueError(
-            f"{op}: inputs must have shape (batch, *spatial, channels) with 1 to 3 spatial dims, "
-            f"got shape {tuple(x.shape)}."
-        )
-    if data_format in (None, "channels_last"):
-        return x.movedim(-1, 1), False
-    if data_format == "channels_first":
+    if is_channels_first(op, x.shape, data_format):
         return x, True
-    raise ValueError(f"{op}: `data_format` must be 'channels_last' or 'channels_first', got {data_format!r}.")
+    return x.movedim(-1, 1), False
 
 
 def _restore(out, channels_first):

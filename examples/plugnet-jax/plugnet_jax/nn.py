@@ -27,6 +27,7 @@ import numpy as np
 from jax import lax
 
 from plugnet.plugins.nn_args import int_tuple as _tuple
+from plugnet.plugins.nn_args import is_channels_first, transpose_geometry
 from plugnet.plugins.nn_args import output_padding_tuple as _output_padding
 from plugnet.plugins.nn_args import padding_mode as _padding
 
@@ -38,16 +39,9 @@ _SPEC = {1: ("NWC", "WIO", "NWC"), 2: ("NHWC", "HWIO", "NHWC"), 3: ("NDHWC", "DH
 def _channels_last(op, inputs, data_format):
     """``inputs`` as a channels_last array, and whether it was channels_first."""
     x = tensor(inputs)
-    if not 3 <= x.ndim <= 5:
-        raise ValueError(
-            f"{op}: inputs must have shape (batch, *spatial, channels) with 1 to 3 spatial dims, "
-            f"got shape {tuple(x.shape)}."
-        )
-    if data_format in (None, "channels_last"):
-        return x, False
-    if data_format == "channels_first":
+    if is_channels_first(op, x.shape, data_format):
         return jnp.moveaxis(x, 1, -1), True
-    raise ValueError(f"{op}: `data_format` must be 'channels_last' or 'channels_first', got {data_format!r}.")
+    return x, False
 
 
 def _restore(x, channels_first):
@@ -123,20 +117,6 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format="chan
     return _convolve("depthwise_conv", inputs, kernel, strides, padding, data_format, dilation_rate, depthwise=True)
 
 
-def _transpose_geometry(sizes, window, strides, dilation, padding, output_padding):
-    """Per axis: Keras's output length and where it starts in the full transposed conv."""
-    lengths, starts = [], []
-    for n, k, s, d, p in zip(sizes, window, strides, dilation, output_padding):
-        extent = (k - 1) * d + 1
-        if p is None:
-            length = n * s + max(extent - s, 0) if padding == "valid" else n * s
-        else:
-            length = (n - 1) * s + extent + p - (2 * (extent // 2) if padding == "same" else 0)
-        lengths.append(length)
-        starts.append(0 if padding == "valid" else max((n - 1) * s + extent - length, 0) // 2)
-    return lengths, starts
-
-
 def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
                    data_format="channels_last", dilation_rate=1):
     op = "conv_transpose"
@@ -154,7 +134,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     output_padding = _output_padding(op, output_padding, n)
     window = kernel.shape[:n]
     sizes = x.shape[1:-1]
-    lengths, starts = _transpose_geometry(sizes, window, strides, dilation, padding, output_padding)
+    lengths, starts = transpose_geometry(sizes, window, strides, dilation, padding, output_padding)
     # The full transposed conv pads the stride-dilated input by extent - 1 on each side; Keras's
     # piece [start, start + length) of it is that padding, shifted.
     pads = []

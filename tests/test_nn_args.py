@@ -1,0 +1,50 @@
+"""The argument checks every backend's conv and pooling ops share (plugnet.plugins.nn_args)."""
+
+import numpy as np
+import pytest
+
+from plugnet import ops
+from plugnet.plugins.nn_args import is_channels_first, transpose_geometry
+
+
+@pytest.mark.parametrize("data_format, expected", [(None, False), ("channels_last", False), ("channels_first", True)])
+def test_data_format_decides_the_layout(data_format, expected):
+    assert is_channels_first("conv", (2, 5, 5, 3), data_format) is expected
+
+
+@pytest.mark.parametrize("shape", [(2, 5), (1, 2, 3, 4, 5, 6), None])
+def test_inputs_need_one_to_three_spatial_dims(shape):
+    with pytest.raises(ValueError, match=r"max_pool: inputs must have shape \(batch, \*spatial, channels\)"):
+        is_channels_first("max_pool", shape, "channels_last")
+
+
+def test_an_unknown_data_format_is_named():
+    with pytest.raises(ValueError, match=r"conv: `data_format` must be .* got 'NHWC'"):
+        is_channels_first("conv", (2, 5, 5, 3), "NHWC")
+
+
+def test_every_backend_reports_a_bad_rank_with_the_shared_message():
+    x = np.zeros((2, 5), "float32")
+    kernel = np.zeros((3, 1, 1), "float32")
+    with pytest.raises(ValueError, match=r"conv: inputs must have shape .* got shape \(2, 5\)"):
+        ops.conv(x, kernel)
+
+
+@pytest.mark.parametrize(
+    "size, kernel, stride, padding, output_padding, length, start",
+    [
+        (4, 3, 2, "valid", None, 9, 0),  # n * s + max(k - s, 0)
+        (4, 3, 2, "same", None, 8, 0),  # n * s
+        (4, 3, 1, "same", None, 4, 1),
+        (4, 3, 2, "valid", 1, 10, 0),  # (n - 1) * s + k + output_padding
+        (5, 4, 3, "same", 2, 14, 1),  # (n - 1) * s + k - 2 * (k // 2) + output_padding
+    ],
+)
+def test_transpose_geometry_is_keras_output_length(size, kernel, stride, padding, output_padding, length, start):
+    lengths, starts = transpose_geometry([size], [kernel], [stride], [1], padding, [output_padding])
+    assert (lengths, starts) == ([length], [start])
+    # The same length as the conv_transpose op gives on the active backend.
+    x = np.ones((1, size, 1), "float32")
+    out = ops.conv_transpose(x, np.ones((kernel, 1, 1), "float32"), strides=stride, padding=padding,
+                             output_padding=output_padding)
+    assert ops.shape(out)[1] == length
