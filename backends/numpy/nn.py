@@ -28,7 +28,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from plugnet.plugins.nn_args import int_tuple as _tuple
-from plugnet.plugins.nn_args import is_channels_first
+from plugnet.plugins.nn_args import is_channels_first, transpose_geometry
 from plugnet.plugins.nn_args import output_padding_tuple as _output_padding
 from plugnet.plugins.nn_args import padding_mode as _padding
 
@@ -104,16 +104,7 @@ class _Windows:
         The output length is Keras's ``compute_conv_transpose_output_length``;
         its placement follows TensorFlow's conv2d_transpose.
         """
-        length, before = [], []
-        for n, k, s, d, p in zip(in_size, window, strides, dilation, output_padding):
-            extent = (k - 1) * d + 1
-            if p is None:
-                size = n * s + max(extent - s, 0) if padding == "valid" else n * s
-            else:
-                pad = extent // 2 if padding == "same" else 0
-                size = (n - 1) * s + extent - 2 * pad + p
-            length.append(size)
-            before.append(0 if padding == "valid" else max((n - 1) * s + extent - size, 0) // 2)
+        length, before = transpose_geometry(in_size, window, strides, dilation, padding, output_padding)
         return cls(tuple(length), window, strides, dilation, tuple(before), tuple(in_size))
 
     @property
