@@ -43,6 +43,18 @@ def output_padding_tuple(op: str, output_padding, n: int) -> tuple:
     return result
 
 
+def noise_shape(op: str, shape, noise_shape) -> tuple:
+    """dropout's mask shape: ``noise_shape`` with None entries taken from the inputs' ``shape``
+    (entries may be symbolic in a traced graph); it must broadcast to ``shape``."""
+    shape = tuple(shape)
+    if noise_shape is None:
+        return shape
+    given = tuple(n if d is None else int(d) for d, n in zip(noise_shape, shape))
+    if len(noise_shape) != len(shape) or any(isinstance(n, int) and d not in (1, n) for d, n in zip(given, shape)):
+        raise ValueError(f"{op}: noise_shape {tuple(noise_shape)} does not broadcast to the inputs' shape {shape}.")
+    return given
+
+
 def is_channels_first(op: str, shape, data_format) -> bool:
     """Whether conv/pool inputs of ``shape`` (rank 3 to 5; None for an unknown rank) come
     channels_first by ``data_format``; anything else is an error naming the op."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from plugnet.dtypes import standardize_dtype
+from plugnet.plugins.host_data import natural_array
 
 from .autograd import Tensor, plain, vjp
 
@@ -13,16 +14,11 @@ def _dtype(dtype, default: str = "float32"):
     return np.dtype(default if dtype is None else standardize_dtype(dtype))
 
 
-def _natural_dtype(value) -> np.dtype:
-    """Keras's choice for Python data: floats become float32, ints int32."""
-    array = np.asarray(value)
+def _natural(value) -> np.ndarray:
+    """``value`` as an array: NumPy data keeps its dtype, Python data gets Keras's (natural_array)."""
     if isinstance(value, (np.ndarray, np.generic)):
-        return array.dtype
-    if array.dtype == np.float64:
-        return np.dtype("float32")
-    if array.dtype == np.int64:
-        return np.dtype("int32")
-    return array.dtype
+        return np.asarray(value)
+    return natural_array(value)
 
 
 # -- conversion ----------------------------------------------------------------
@@ -36,7 +32,7 @@ def convert_to_tensor(x, dtype=None):
         return x
     if isinstance(x, (list, tuple)):
         x = [plain(i) for i in x]
-    return np.asarray(x, dtype=_natural_dtype(x))
+    return _natural(x)
 
 
 @vjp(convert_to_tensor)
@@ -72,7 +68,7 @@ def size(x):
 
 def dtype(x):
     x = plain(x)
-    return standardize_dtype(x.dtype if hasattr(x, "dtype") else _natural_dtype(x))
+    return standardize_dtype(x.dtype if hasattr(x, "dtype") else _natural(x).dtype)
 
 
 def cast(x, dtype):

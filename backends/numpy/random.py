@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from plugnet.plugins.nn_args import noise_shape as noise_shape_of
+
 from . import autograd
 from .autograd import vjp
 from .core import _dtype
@@ -78,20 +80,9 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
 
 # -- dropout ---------------------------------------------------------------------
 
-def _noise_shape(inputs, noise_shape):
-    """The mask's shape: ``noise_shape`` with None entries taken from the inputs (as Keras)."""
-    shape = np.shape(inputs)
-    if noise_shape is None:
-        return shape
-    noise = tuple(n if d is None else int(d) for d, n in zip(noise_shape, shape))
-    if len(noise_shape) != len(shape) or any(d not in (1, n) for d, n in zip(noise, shape)):
-        raise ValueError(f"dropout: noise_shape {tuple(noise_shape)} does not broadcast to the inputs' shape {shape}.")
-    return noise
-
-
 def _keep_scale(inputs, rate, noise_shape, seed, dtype):
     """The mask / (1 - rate), of the noise shape, in ``dtype``."""
-    keep = _rng(seed).random(_noise_shape(inputs, noise_shape), dtype=np.float32) >= rate
+    keep = _rng(seed).random(noise_shape_of("dropout", np.shape(inputs), noise_shape), dtype=np.float32) >= rate
     return keep * dtype.type(1.0 / (1.0 - rate))
 
 

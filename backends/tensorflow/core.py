@@ -27,6 +27,7 @@ from tensorflow.python.framework.ops import EagerTensor
 from tensorflow.python.ops import gen_array_ops
 
 from plugnet.dtypes import standardize_dtype
+from plugnet.plugins.host_data import natural_array
 from plugnet.variables import Variable
 
 try:  # the graph-mode tensor type (TF >= 2.14); older versions use tf.Tensor itself
@@ -86,11 +87,7 @@ def _python_scalar_dtype(x) -> tf.DType | None:
 
 def _host_array(x) -> np.ndarray:
     """Python data as an ndarray with plugnet's natural dtype (float32 for floats, int32 for ints)."""
-    array = np.asarray(x)
-    if array.dtype == np.float64:
-        return array.astype(np.float32)
-    if array.dtype == np.int64 and array.size and _INT32_MIN <= array.min() and array.max() <= _INT32_MAX:
-        return array.astype(np.int32)
+    array = natural_array(x)
     if array.dtype.kind in "OUS":
         raise TypeError(f"The 'tensorflow' backend cannot convert {type(x).__name__} data of dtype {array.dtype} "
                         f"to a tensor.")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from plugnet.plugins.nn_args import noise_shape as noise_shape_of
+
 from .core import FLOATS, INTEGERS, int32, int64, read, static_or_dynamic_shape, tensor, tf_dtype
 
 _SEED_MAX = 2**31 - 1
@@ -68,21 +70,6 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
 # -- dropout ---------------------------------------------------------------------------
 
 
-def _noise_shape(x, noise_shape):
-    """The mask's shape: ``noise_shape`` with None entries taken from the inputs (as Keras)."""
-    dims = static_or_dynamic_shape(x)
-    if noise_shape is None:
-        return dims
-    noise_shape = tuple(noise_shape)
-    given = [n if d is None else int(d) for d, n in zip(noise_shape, dims)]
-    mismatch = len(noise_shape) != len(dims) or any(
-        isinstance(n, int) and d not in (1, n) for d, n in zip(given, dims))
-    if mismatch:
-        raise ValueError(f"dropout: noise_shape {noise_shape} does not broadcast to the inputs' shape "
-                         f"{tuple(x.shape)}.")
-    return given
-
-
 def dropout(inputs, rate, noise_shape=None, seed=None):
     rate = float(rate)
     if not 0.0 <= rate < 1.0:
@@ -92,6 +79,6 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
         x = tf.cast(x, tf.float32)
     if rate == 0.0:
         return x
-    keep = tf.random.stateless_uniform(_noise_shape(x, noise_shape), _key(seed)) >= rate
+    keep = tf.random.stateless_uniform(noise_shape_of("dropout", static_or_dynamic_shape(x), noise_shape), _key(seed)) >= rate
     # TensorFlow differentiates the product: the gradient is the same mask / (1 - rate).
     return x * (tf.cast(keep, x.dtype) * (1.0 / (1.0 - rate)))

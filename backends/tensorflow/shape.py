@@ -13,8 +13,9 @@ import builtins
 import numpy as np
 import tensorflow as tf
 
-from .core import INTEGERS, bool_, int32, int64, promoted, read, tensor, tf_dtype
 from plugnet.variables import Variable
+
+from .core import INTEGERS, bool_, int32, int64, promoted, read, tensor, tf_dtype
 
 # -- helpers -------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from plugnet.dtypes import standardize_dtype
+from plugnet.plugins.host_data import natural_array
 from plugnet.variables import Variable
 
 Tensor = torch.Tensor
@@ -72,15 +73,6 @@ def torch_dtype(dtype, default=torch.float32) -> torch.dtype:
 def _numpy_dtype(dt: torch.dtype):
     """The NumPy dtype holding host data bound for ``dt`` (NumPy has no bfloat16: float32)."""
     return np.dtype("float32") if dt is torch.bfloat16 else np.dtype(str(dt)[len("torch."):])
-
-
-def _natural(array: np.ndarray) -> np.ndarray:
-    """Python data as NumPy reads it, then Keras's choice: float64 -> float32, int64 -> int32."""
-    if array.dtype == np.float64:
-        return array.astype(np.float32)
-    if array.dtype == np.int64 and (array.size == 0 or (array.min() >= -2**31 and array.max() < 2**31)):
-        return array.astype(np.int32)
-    return array
 
 
 # -- conversion ------------------------------------------------------------------
@@ -145,7 +137,7 @@ def _convert(x, dtype: torch.dtype | None = None, device=None) -> Tensor:
             array = np.asarray(x)
         else:
             try:
-                array = _natural(np.asarray(x))
+                array = natural_array(x)
             except (TypeError, ValueError) as exc:
                 raise TypeError(f"The 'torch' backend cannot make a tensor of a {type(x).__name__}: {exc}") from None
         if array.dtype == object:

@@ -11,6 +11,8 @@ import math
 
 import torch
 
+from plugnet.plugins.nn_args import noise_shape as noise_shape_of
+
 from .core import Tensor, as_shape, floating, placement, tensor, torch_dtype
 
 
@@ -74,17 +76,6 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
                          dtype=dt, device=device)
 
 
-def _noise_shape(x: Tensor, noise_shape):
-    """The mask's shape: ``noise_shape`` with None entries taken from the inputs (as Keras)."""
-    shape = tuple(x.shape)
-    if noise_shape is None:
-        return shape
-    noise = tuple(n if d is None else int(d) for d, n in zip(noise_shape, shape))
-    if len(noise_shape) != len(shape) or any(d not in (1, n) for d, n in zip(noise, shape)):
-        raise ValueError(f"dropout: noise_shape {tuple(noise_shape)} does not broadcast to the inputs' shape {shape}.")
-    return noise
-
-
 def dropout(inputs, rate, noise_shape=None, seed=None):
     rate = float(rate)
     if not 0.0 <= rate < 1.0:
@@ -92,7 +83,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     x = floating(tensor(inputs))
     if rate == 0.0:
         return x
-    draws = torch.rand(_noise_shape(x, noise_shape), generator=_generator(seed, x.device), device=x.device)
+    draws = torch.rand(noise_shape_of("dropout", x.shape, noise_shape), generator=_generator(seed, x.device), device=x.device)
     # autograd keeps the mask for the backward pass, whatever the seed.
     keep = (draws >= rate).to(x.dtype).mul_(1.0 / (1.0 - rate))
     return x * keep

@@ -20,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from plugnet.dtypes import standardize_dtype
+from plugnet.plugins.host_data import natural_array
 from plugnet.variables import Variable
 
 from .autograd import Tensor
@@ -57,15 +58,6 @@ def floating(x):
     return x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(jnp.float32)
 
 
-def _natural(array: np.ndarray) -> np.ndarray:
-    """Python data as NumPy reads it, then Keras's choice: float64 -> float32, int64 -> int32."""
-    if array.dtype == np.float64:
-        return array.astype(np.float32)
-    if array.dtype == np.int64 and (array.size == 0 or (array.min() >= -2**31 and array.max() < 2**31)):
-        return array.astype(np.int32)
-    return array
-
-
 # -- conversion ------------------------------------------------------------------
 
 _FOREIGN = {"torch": "torch", "tensorflow": "tensorflow", "keras": "tensorflow", "mlx": "mlx"}
@@ -97,7 +89,7 @@ def _host(x, dtype=None) -> np.ndarray:
         array = np.asarray(x)
     else:
         try:
-            array = _natural(np.asarray(x))
+            array = natural_array(x)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"The 'jax' backend cannot make a tensor of a {type(x).__name__}: {exc}") from None
     if array.dtype == object or array.dtype.kind in "USV":

@@ -16,6 +16,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from plugnet.plugins.nn_args import noise_shape as noise_shape_of
+
 from .core import as_shape, exact, jax_dtype, operand, tensor
 from .templates import prepares
 
@@ -99,16 +101,6 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
 # -- dropout ---------------------------------------------------------------------
 
 
-def _noise_shape(shape, noise_shape):
-    """The mask's shape: ``noise_shape`` with None entries taken from the inputs (as Keras)."""
-    if noise_shape is None:
-        return shape
-    noise = tuple(n if d is None else int(d) for d, n in zip(noise_shape, shape))
-    if len(noise_shape) != len(shape) or any(d not in (1, n) for d, n in zip(noise, shape)):
-        raise ValueError(f"dropout: noise_shape {tuple(noise_shape)} does not broadcast to the inputs' shape {shape}.")
-    return noise
-
-
 def dropout(inputs, rate, noise_shape=None, seed=None):
     rate = float(rate)
     if not 0.0 <= rate < 1.0:
@@ -118,7 +110,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
         x = x.astype(jnp.float32)
     if rate == 0.0:
         return x
-    keep = jax.random.bernoulli(_key(seed), 1.0 - rate, _noise_shape(tuple(x.shape), noise_shape))
+    keep = jax.random.bernoulli(_key(seed), 1.0 - rate, noise_shape_of("dropout", x.shape, noise_shape))
     return jnp.where(keep, x * exact(1.0 / (1.0 - rate), x), jnp.zeros((), x.dtype))
 
 

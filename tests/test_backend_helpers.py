@@ -1,10 +1,13 @@
-"""The argument checks every backend's conv and pooling ops share (plugnet.plugins.nn_args)."""
+"""The framework-free helpers every backend shares: argument checks (plugnet.plugins.nn_args) and
+Python data conversion (plugnet.plugins.host_data)."""
 
 import numpy as np
 import pytest
 
+import plugnet
 from plugnet import ops
-from plugnet.plugins.nn_args import is_channels_first, transpose_geometry
+from plugnet.plugins.host_data import natural_array
+from plugnet.plugins.nn_args import is_channels_first, noise_shape, transpose_geometry
 
 
 @pytest.mark.parametrize("data_format, expected", [(None, False), ("channels_last", False), ("channels_first", True)])
@@ -48,3 +51,32 @@ def test_transpose_geometry_is_keras_output_length(size, kernel, stride, padding
     out = ops.conv_transpose(x, np.ones((kernel, 1, 1), "float32"), strides=stride, padding=padding,
                              output_padding=output_padding)
     assert ops.shape(out)[1] == length
+
+
+def test_noise_shape_takes_unset_dims_from_the_inputs():
+    assert noise_shape("dropout", (4, 3, 2), None) == (4, 3, 2)
+    assert noise_shape("dropout", (4, 3, 2), (None, 1, None)) == (4, 1, 2)
+    with pytest.raises(ValueError, match=r"dropout: noise_shape \(4, 2, 2\) does not broadcast .* \(4, 3, 2\)"):
+        noise_shape("dropout", (4, 3, 2), (4, 2, 2))
+    with pytest.raises(ValueError, match="does not broadcast"):
+        noise_shape("dropout", (4, 3, 2), (4, 3))
+
+
+def test_every_backend_drops_along_the_noise_shape():
+    x = np.ones((6, 5), "float32")
+    out = ops.convert_to_numpy(plugnet.random.dropout(x, 0.5, noise_shape=(None, 1), seed=3))
+    # One draw per row: each row is all kept (scaled by 2) or all dropped.
+    for row in out:
+        assert set(np.unique(row)) <= {0.0, 2.0} and len(np.unique(row)) == 1
+
+
+@pytest.mark.parametrize(
+    "data, dtype",
+    [(1.5, "float32"), ([1, 2], "int32"), ([2**40], "int64"), ([], "float32"), (np.float64(2.0), "float32"),
+     (np.array([True]), "bool")],
+)
+def test_python_data_gets_keras_dtypes(data, dtype):
+    assert natural_array(data).dtype == np.dtype(dtype)
+    # The active backend converts Python data the same way.
+    if not isinstance(data, np.ndarray | np.generic):
+        assert ops.dtype(ops.convert_to_tensor(data)) == dtype
