@@ -4,7 +4,9 @@ Outside a tape, ops take and return plain ndarrays and record nothing. While a
 :class:`Tape` records, the backend's op table is swapped for *recording* ops
 (built by :func:`recorded`): each returns a :class:`Tensor`, a thin wrapper of
 an ndarray that remembers the op that made it, so Python operators and
-indexing on it are recorded too.
+indexing on it are recorded too. The tapes themselves (watching, nested and
+persistent tapes, the walk back over the record) are plugnet's shared engine,
+:mod:`plugnet.plugins.tape`; this module gives it the ops' backward rules.
 
 A differentiable op carries its backward rule as an attribute, next to its
 forward definition::
@@ -29,31 +31,13 @@ code outside a tape runs on bare ndarrays at NumPy's own speed, and
 
 from __future__ import annotations
 
-import contextlib
 import weakref
 
 import numpy as np
 
 from plugnet.operators import TensorOperators
+from plugnet.plugins.tape import Node, Recorder
 from plugnet.variables import Variable
-
-# The tapes recording now, innermost last. Recording ops do nothing extra when empty.
-_active: list["Tape"] = []
-# id(object) -> (object, leaf Tensor) for Variables and watched arrays, shared by
-# the tapes that overlap in time (a GAN's two tapes see the same leaves).
-_leaves: dict[int, tuple[object, "Tensor"]] = {}
-
-
-class Node:
-    """One recorded op: its tracked inputs and the closure computing their gradients."""
-
-    __slots__ = ("parents", "backward", "outputs", "holds")
-
-    def __init__(self, parents, backward, outputs):
-        self.parents = parents  # ((flat argument index, Tensor), ...) for tracked inputs
-        self.backward = backward  # g -> flat list of gradients, one per flat argument; None for a leaf
-        self.outputs = outputs  # None for one output, else [(shape, dtype), ...]
-        self.holds = 0  # tapes that still may need this node
 
 
 class Tensor(TensorOperators):
@@ -100,6 +84,42 @@ def plain(x):
     if t is Variable or isinstance(x, Variable):
         return x._value
     return x
+
+
+def _seed(value, given):
+    value = np.asarray(value)
+    return np.ones_like(value) if given is None else np.asarray(plain(given), value.dtype)
+
+
+def _watch_value(x):
+    if not isinstance(x, (Variable, np.ndarray)):
+        raise TypeError(f"GradientTape.watch() takes a tensor or Variable, got {type(x).__name__}.")
+    if type(x) is np.ndarray and x.dtype.kind not in "fc":
+        return None  # integer tensors carry no gradient, as in TensorFlow
+    return plain(x)
+
+
+def _own_gradients(grads, sources) -> list:
+    """The gradients in each source's floating dtype, as arrays the user owns."""
+    result = []
+    for source, g in zip(sources, grads):
+        if g is not None:
+            want = np.asarray(plain(source)).dtype
+            g = np.asarray(g, dtype=want if want.kind in "fc" else None)
+            # Rules may hand one array to several inputs, or a read-only view:
+            # the user gets arrays of their own, safe to modify in place.
+            if not g.flags.writeable or any(g is r for r in result):
+                g = g.copy()
+        result.append(g)
+    return result
+
+
+recorder = Recorder(Tensor, seed=_seed, zeros=np.zeros, watch_value=_watch_value, finish=_own_gradients)
+"""The NumPy backend's tapes (plugnet.plugins.tape): ``recorder.active`` are recording now."""
+Tape = recorder.Tape
+no_recording = recorder.no_recording
+# The tapes recording now, innermost last: recording ops do nothing extra when it is empty.
+_active = recorder.active
 
 
 RULES: dict[str, object] = {}
@@ -164,13 +184,7 @@ saved = _saved.saved
 """``saved(out)``: what the forward pass saved for ``out``, or None."""
 
 
-def _leaf(obj, value) -> Tensor:
-    entry = _leaves.get(id(obj))
-    if entry is not None:
-        return entry[1]
-    tensor = Tensor(value, Node([], None, None))
-    _leaves[id(obj)] = (obj, tensor)  # holding obj keeps its id from being reused
-    return tensor
+_leaf = recorder.leaf
 
 
 def _tracked(x):
@@ -179,20 +193,20 @@ def _tracked(x):
     if t is Tensor:
         return x
     if t is Variable or isinstance(x, Variable):
-        entry = _leaves.get(id(x))
+        entry = recorder.leaves.get(id(x))
         if entry is not None:
             return entry[1]
         if x._trainable:
             return _leaf(x, x._value)
         return None
-    if t is np.ndarray and _leaves:
-        entry = _leaves.get(id(x))
+    if t is np.ndarray and recorder.leaves:
+        entry = recorder.leaves.get(id(x))
         return entry[1] if entry is not None else None
     return None
 
 
 def _trackable(x) -> bool:
-    return type(x) is Tensor or isinstance(x, Variable) or (type(x) is np.ndarray and id(x) in _leaves)
+    return type(x) is Tensor or isinstance(x, Variable) or (type(x) is np.ndarray and id(x) in recorder.leaves)
 
 
 def recorded(forward, rule):
@@ -217,8 +231,9 @@ def recorded(forward, rule):
                 parents.append((flat, a))
                 raw[i] = a._value
             elif kind is np.ndarray:
-                if _leaves:
-                    entry = _leaves.get(id(a))
+                leaves = recorder.leaves
+                if leaves:
+                    entry = leaves.get(id(a))
                     if entry is not None:
                         parents.append((flat, entry[1]))
             elif kind is Variable or isinstance(a, Variable):
@@ -267,14 +282,12 @@ def recorded(forward, rule):
             return flat_grads
 
         if type(out) in (list, tuple):
-            node = Node(parents, backward, [(np.shape(o), np.asarray(o).dtype) for o in out])
+            node = Node(parents, backward, (list, [(np.shape(o), np.asarray(o).dtype) for o in out]))
             result = type(out)(Tensor(o, node, k) for k, o in enumerate(out))
         else:
-            node = Node(parents, backward, None)
+            node = Node(parents, backward)
             result = Tensor(out, node)
-        for tape in _active:
-            tape._nodes.append(node)
-        node.holds = len(_active)
+        recorder.record(node)
         return result
 
     op.__name__ = name
@@ -292,149 +305,3 @@ def unwrapping(forward):
     op.__name__ = forward.__name__
     op.__wrapped__ = forward
     return op
-
-
-def _slots(node: Node) -> list:
-    return [None] * (1 if node.outputs is None else len(node.outputs))
-
-
-def backpropagate(nodes: list[Node], targets, output_gradients=None, keep=()) -> dict:
-    """Gradients of the sum of ``targets`` through the recorded ``nodes``.
-
-    ``nodes`` is a tape's record in creation order, so walking it backwards
-    visits every node after all the nodes that consumed its outputs: no graph
-    search is needed, and a tape differentiates exactly the ops it recorded.
-    Gradients of intermediate nodes are dropped as soon as they are used,
-    except for the nodes in ``keep`` (tensors asked for as sources).
-    Returns ``{node: [gradient per output]}``.
-    """
-    grads: dict = {}
-    for i, target in enumerate(targets):
-        if type(target) is not Tensor:
-            continue
-        value = np.asarray(target._value)
-        seed = np.ones_like(value) if output_gradients is None else np.asarray(output_gradients[i], value.dtype)
-        slots = grads.get(target._node) or grads.setdefault(target._node, _slots(target._node))
-        index = target._index
-        slots[index] = seed if slots[index] is None else slots[index] + seed
-    for node in reversed(nodes):
-        slots = grads.get(node) if node in keep else grads.pop(node, None)
-        if slots is None or node.backward is None:
-            continue
-        if node.outputs is None:
-            g = slots[0]
-        else:
-            g = [np.zeros(s, d) if gi is None else gi for gi, (s, d) in zip(slots, node.outputs)]
-        flat_grads = node.backward(g)
-        for index, parent in node.parents:
-            pg = flat_grads[index]
-            if pg is None:
-                continue
-            parent_node = parent._node
-            parent_slots = grads.get(parent_node)
-            if parent_slots is None:
-                parent_slots = grads[parent_node] = _slots(parent_node)
-            i = parent._index
-            parent_slots[i] = pg if parent_slots[i] is None else parent_slots[i] + pg
-    return grads
-
-
-@contextlib.contextmanager
-def no_recording():
-    """Ops inside record on no tape (the trainer's evaluation and optimizer steps)."""
-    saved = list(_active)
-    _active.clear()
-    try:
-        yield
-    finally:
-        _active[:] = saved
-
-
-class Tape:
-    """The NumPy backend's side of ``plugnet.GradientTape``."""
-
-    def __init__(self, persistent=False, watch_accessed_variables=True):
-        self.persistent = persistent
-        self.watch_accessed_variables = watch_accessed_variables
-        self._nodes: list[Node] = []
-        self._leaves = None
-        self._watched: set[int] = set()
-
-    def __enter__(self):
-        global _leaves
-        if not _active:
-            _leaves = {}
-        self._leaves = _leaves
-        _active.append(self)
-        return self
-
-    def __exit__(self, *exc_info):
-        _active.remove(self)
-        return False
-
-    def watch(self, x) -> None:
-        if type(x) is Tensor:
-            self._watched.add(id(x))
-            return
-        if not isinstance(x, (Variable, np.ndarray)):
-            raise TypeError(f"GradientTape.watch() takes a tensor or Variable, got {type(x).__name__}.")
-        if type(x) is np.ndarray and x.dtype.kind not in "fc":
-            return  # integer tensors carry no gradient, as in TensorFlow
-        if _active and self._leaves is not _leaves:
-            raise RuntimeError("GradientTape.watch() must be called while the tape records.")
-        _leaf(x, plain(x))
-        self._watched.add(id(x))
-
-    def _source(self, source):
-        if type(source) is Tensor:
-            return source
-        entry = (self._leaves or {}).get(id(source))
-        if entry is None:
-            return None
-        if isinstance(source, Variable) and not self.watch_accessed_variables and id(source) not in self._watched:
-            return None
-        return entry[1]
-
-    def gradient(self, targets, sources, output_gradients=None):
-        if self._nodes is None:
-            raise RuntimeError("This tape's recording has been released; use persistent=True to reuse it.")
-        tensors = [self._source(source) for source in sources]
-        keep = {t._node for t in tensors if t is not None}
-        grads = backpropagate(self._nodes, targets, output_gradients, keep)
-        result = []
-        for source, tensor in zip(sources, tensors):
-            slots = None if tensor is None else grads.get(tensor._node)
-            g = None if slots is None else slots[tensor._index]
-            if g is not None:
-                want = np.asarray(plain(source)).dtype
-                g = np.asarray(g, dtype=want if want.kind in "fc" else None)
-                # Rules may hand one array to several inputs, or a read-only view:
-                # the user gets arrays of their own, safe to modify in place.
-                if not g.flags.writeable or any(g is r for r in result):
-                    g = g.copy()
-            result.append(g)
-        if not self.persistent:
-            self._release()
-        return result
-
-    def _release(self) -> None:
-        """Free what only this tape kept alive: each node's saved arrays and links."""
-        for node in self._nodes or ():
-            node.holds -= 1
-            if node.holds <= 0:
-                node.backward = None
-                node.parents = ()
-        self._nodes = None
-        self._leaves = None
-
-    def reset(self) -> None:
-        self._release()
-        self._nodes = []
-        self._leaves = _leaves
-
-    def stop_recording(self):
-        return no_recording()
-
-    def __del__(self):
-        if self._nodes:
-            self._release()

@@ -1,0 +1,242 @@
+"""A recording tape for backends whose framework has no imperative autograd.
+
+``plugnet.GradientTape`` asks a backend for a ``Tape`` (see
+:data:`~plugnet.plugins.contract.BACKEND_API`). torch and TensorFlow bring
+their own; a backend over plain arrays (NumPy, or JAX, which differentiates
+functions rather than recordings) can use this engine instead and supply only
+what is particular to it: each op's pullback, and a few array functions.
+
+The backend's *recording* ops run while a tape records (``recorder.active``
+is not empty). Each computes its result, wraps it in the backend's tensor
+type (a thin wrapper holding ``_value``, ``_node`` and ``_index``, so that
+Python operators on it are recorded too) and hands a :class:`Node` to
+:meth:`Recorder.record`::
+
+    recorder = Recorder(Tensor, seed=..., zeros=..., watch_value=..., finish=...)
+
+    def recorded_add(x, y):
+        if not recorder.active:
+            return add(x, y)
+        parents = [(i, t) for i, t in enumerate((recorder.tracked(x), recorder.tracked(y))) if t is not None]
+        out = add(plain(x), plain(y))
+        node = Node(parents, lambda g: (g, g))
+        recorder.record(node)
+        return Tensor(out, node)
+
+:meth:`Recorder.tracked` is left to the backend (what a tracked argument is
+depends on its arrays and Variables); :meth:`Recorder.leaf` makes the leaf
+tensor of a Variable or watched array. ``recorder.Tape`` is then the
+backend's ``Tape``, with TensorFlow's semantics: trainable Variables read
+inside are watched, ``watch`` adds tensors, a persistent tape answers
+``gradient`` more than once, and tapes recording at the same time share
+nodes while each differentiates only what it recorded. Gradients are
+first-order: pullbacks run on bare arrays, unrecorded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from plugnet.variables import Variable
+
+
+class Node:
+    """One recorded op: where its gradient flows and how to compute it.
+
+    Args:
+        parents: ``(position, tensor)`` pairs: ``pull(g)[position]`` is the
+            gradient for ``tensor``, an argument that carries one.
+        pull: ``g -> gradients`` (indexable by the positions); None for a leaf.
+        outputs: None for an op with one result; for several,
+            ``(list or tuple, [(shape, dtype), ...])``: ``g`` is then of that
+            kind, with zeros for results no gradient reached.
+    """
+
+    __slots__ = ("holds", "outputs", "parents", "pull")
+
+    def __init__(self, parents, pull, outputs=None):
+        self.parents = parents
+        self.pull = pull
+        self.outputs = outputs
+        self.holds = 0  # tapes that may still need this node
+
+
+class Recorder:
+    """The tapes of one backend: those recording now, the leaves they share, and the walk back.
+
+    Args:
+        tensor_type: the backend's recorded-tensor class, built as
+            ``tensor_type(value, node, index=0)``.
+        seed: ``(value, given) -> array``: the gradient a target starts
+            with, ones like ``value`` when ``given`` is None.
+        zeros: ``(shape, dtype) -> array``.
+        watch_value: ``x -> array or None``: the value a watched Variable
+            or array differentiates by; None to ignore it (integers carry no
+            gradient); raise TypeError for what cannot be watched.
+        finish: ``(gradients, sources) -> list``: the gradients as the user
+            gets them (each source's dtype; arrays of their own).
+    """
+
+    def __init__(self, tensor_type, *, seed, zeros, watch_value, finish):
+        self.tensor_type = tensor_type
+        self.seed, self.zeros, self.watch_value, self.finish = seed, zeros, watch_value, finish
+        self.active: list = []  # the tapes recording now, innermost last
+        # id(object) -> (object, leaf tensor) for Variables and watched arrays; holding the
+        # object keeps its id from being reused while tapes may still look it up.
+        self.leaves: dict[int, tuple] = {}
+        recorder = self
+
+        class Tape(_Tape):
+            _recorder = recorder
+
+        self.Tape = Tape
+
+    def leaf(self, obj, value):
+        """The leaf tensor that gathers the gradient of ``obj`` (a Variable or watched array)."""
+        entry = self.leaves.get(id(obj))
+        if entry is not None:
+            return entry[1]
+        tensor = self.tensor_type(value, Node((), None))
+        self.leaves[id(obj)] = (obj, tensor)
+        return tensor
+
+    def record(self, node: Node) -> None:
+        """Put ``node`` on every tape recording now."""
+        for tape in self.active:
+            tape._nodes.append(node)
+        node.holds = len(self.active)
+
+    @contextlib.contextmanager
+    def no_recording(self):
+        """Ops inside record on no tape (the trainer's evaluation and optimizer steps)."""
+        saved = list(self.active)
+        self.active.clear()
+        try:
+            yield
+        finally:
+            self.active[:] = saved
+
+    def backpropagate(self, nodes, targets, output_gradients=None, keep=()) -> dict:
+        """Gradients of the sum of ``targets`` through ``nodes``: ``{node: [gradient per output]}``.
+
+        ``nodes`` is a tape's record in creation order, so walking it backwards
+        visits every node after all the nodes that consumed its outputs: no
+        graph search is needed, and a tape differentiates exactly the ops it
+        recorded. Gradients of intermediate nodes are dropped once used, except
+        for the nodes in ``keep`` (tensors asked for as sources).
+        """
+        grads: dict = {}
+        tensor_type = self.tensor_type
+        for i, target in enumerate(targets):
+            if type(target) is not tensor_type:
+                continue  # a constant adds nothing to any gradient
+            given = None if output_gradients is None else output_gradients[i]
+            _add(grads, target._node, target._index, self.seed(target._value, given))
+        for node in reversed(nodes):
+            slots = grads.get(node) if node in keep else grads.pop(node, None)
+            if slots is None or node.pull is None:
+                continue
+            if node.outputs is None:
+                g = slots[0]
+            else:
+                kind, specs = node.outputs
+                g = kind(self.zeros(s, d) if gi is None else gi for gi, (s, d) in zip(slots, specs))
+            parent_grads = node.pull(g)
+            for position, parent in node.parents:
+                pg = parent_grads[position]
+                if pg is not None:
+                    _add(grads, parent._node, parent._index, pg)
+        return grads
+
+
+def _add(grads: dict, node: Node, index: int, g) -> None:
+    slots = grads.get(node)
+    if slots is None:
+        slots = grads[node] = [None] * (1 if node.outputs is None else len(node.outputs[1]))
+    slots[index] = g if slots[index] is None else slots[index] + g
+
+
+class _Tape:
+    """A backend's side of ``plugnet.GradientTape`` (``Recorder.Tape`` binds it to a recorder)."""
+
+    _recorder: Recorder
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self.persistent = persistent
+        self.watch_accessed_variables = watch_accessed_variables
+        self._nodes: list | None = []
+        self._leaves = None
+        self._watched: set[int] = set()
+
+    def __enter__(self):
+        recorder = self._recorder
+        if not recorder.active:
+            recorder.leaves = {}
+        self._leaves = recorder.leaves
+        recorder.active.append(self)
+        return self
+
+    def __exit__(self, *exc_info):
+        self._recorder.active.remove(self)
+        return False
+
+    def watch(self, x) -> None:
+        recorder = self._recorder
+        if type(x) is recorder.tensor_type:
+            self._watched.add(id(x))
+            return
+        value = recorder.watch_value(x)
+        if value is None:
+            return
+        if recorder.active and self._leaves is not recorder.leaves:
+            raise RuntimeError("GradientTape.watch() must be called while the tape records.")
+        recorder.leaf(x, value)
+        self._watched.add(id(x))
+
+    def _source(self, source):
+        """The tensor whose gradient answers for ``source``, or None."""
+        if type(source) is self._recorder.tensor_type:
+            return source
+        entry = (self._leaves or {}).get(id(source))
+        if entry is None:
+            return None
+        if isinstance(source, Variable) and not self.watch_accessed_variables and id(source) not in self._watched:
+            return None
+        return entry[1]
+
+    def gradient(self, targets, sources, output_gradients=None):
+        if self._nodes is None:
+            raise RuntimeError("This tape's recording has been released; use persistent=True to reuse it.")
+        tensors = [self._source(source) for source in sources]
+        keep = {t._node for t in tensors if t is not None}
+        grads = self._recorder.backpropagate(self._nodes, targets, output_gradients, keep)
+        found = []
+        for tensor in tensors:
+            slots = None if tensor is None else grads.get(tensor._node)
+            found.append(None if slots is None else slots[tensor._index])
+        result = self._recorder.finish(found, sources)
+        if not self.persistent:
+            self._release()
+        return result
+
+    def _release(self) -> None:
+        """Free what only this tape kept alive: each node's pullback (its saved arrays) and links."""
+        for node in self._nodes or ():
+            node.holds -= 1
+            if node.holds <= 0:
+                node.pull = None
+                node.parents = ()
+        self._nodes = None
+        self._leaves = None
+
+    def reset(self) -> None:
+        self._release()
+        self._nodes = []
+        self._leaves = self._recorder.leaves
+
+    def stop_recording(self):
+        return self._recorder.no_recording()
+
+    def __del__(self):
+        if self._nodes:
+            self._release()
