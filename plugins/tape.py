@@ -14,18 +14,28 @@ Python operators on it are recorded too) and hands a :class:`Node` to
 
     recorder = Recorder(Tensor, seed=..., zeros=..., watch_value=..., finish=...)
 
-    def recorded_add(x, y):
-        if not recorder.active:
-            return add(x, y)
-        parents = [(i, t) for i, t in enumerate((recorder.tracked(x), recorder.tracked(y))) if t is not None]
-        out = add(plain(x), plain(y))
-        node = Node(parents, lambda g: (g, g))
-        recorder.record(node)
-        return Tensor(out, node)
+    def tracked(x):  # the tensor carrying x's gradient, or None for a constant
+        if type(x) is Tensor:
+            return x
+        if isinstance(x, Variable) and x.trainable:
+            return recorder.leaf(x, x.value)
+        entry = recorder.leaves.get(id(x))  # a watched array
+        return None if entry is None else entry[1]
 
-:meth:`Recorder.tracked` is left to the backend (what a tracked argument is
-depends on its arrays and Variables); :meth:`Recorder.leaf` makes the leaf
-tensor of a Variable or watched array. ``recorder.Tape`` is then the
+    def recorded_multiply(x, y):
+        if not recorder.active:
+            return multiply(x, y)
+        a, b = value_of(x), value_of(y)
+        parents = [(i, t) for i, t in enumerate((tracked(x), tracked(y))) if t is not None]
+        if not parents:
+            return multiply(a, b)
+        node = Node(parents, lambda g: (g * b, g * a))
+        recorder.record(node)
+        return Tensor(multiply(a, b), node)
+
+What is tracked depends on the backend's arrays and Variables, so that part
+is the backend's; :meth:`Recorder.leaf` makes the leaf tensor of a Variable
+or watched array. ``recorder.Tape`` is then the
 backend's ``Tape``, with TensorFlow's semantics: trainable Variables read
 inside are watched, ``watch`` adds tensors, a persistent tape answers
 ``gradient`` more than once, and tapes recording at the same time share
@@ -200,8 +210,11 @@ class _Tape:
         entry = (self._leaves or {}).get(id(source))
         if entry is None:
             return None
-        if isinstance(source, Variable) and not self.watch_accessed_variables and id(source) not in self._watched:
-            return None
+        if isinstance(source, Variable):
+            if not self.watch_accessed_variables and id(source) not in self._watched:
+                return None
+        elif id(source) not in self._watched:
+            return None  # an array another tape watched: this one differentiates only what it watched
         return entry[1]
 
     def gradient(self, targets, sources, output_gradients=None):
