@@ -328,3 +328,29 @@ def test_resolve_other_identifiers():
     assert isinstance(wrapped, metrics.MeanMetricWrapper) and wrapped.name == "mean_absolute_error"
     assert isinstance(metrics.resolve(metrics.RootMeanSquaredError), metrics.RootMeanSquaredError)
     assert metrics.resolve(None) is None
+
+
+# -- the trainer's loss tracker ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("graph", [False, True])
+def test_loss_tracker_means_losses_by_batch_size(graph):
+    from plugnet.training.compile_utils import LossTracker
+
+    tracker = LossTracker()
+    tracker.graph = graph  # traced steps write the Variables on every update
+    assert float(tracker.result()) == 0.0
+    tracker.update_state(plugnet.ops.convert_to_tensor(2.0), sample_weight=4)
+    tracker.update_state(plugnet.ops.convert_to_tensor(5.0), sample_weight=2)
+    assert float(tracker.result()) == pytest.approx((2.0 * 4 + 5.0 * 2) / 6)
+    tracker.reset_state()
+    assert float(tracker.result()) == 0.0
+
+
+def test_loss_tracker_with_fractional_weights_keeps_means_rule_when_traced():
+    from plugnet.training.compile_utils import LossTracker
+
+    tracker = LossTracker()
+    tracker.graph = True
+    tracker.update_state(plugnet.ops.convert_to_tensor([1.0, 3.0]), sample_weight=[0.25, 0.25])
+    assert float(tracker.result()) == pytest.approx(2.0)  # a count of 0.5 is no batch size: no clamp to 1

@@ -90,13 +90,21 @@ class LossTracker(Mean):
         self._count = 0
         self._in_variables = False  # the Variables hold part of the current state
         self._stale = False  # the Variables hold state a reset discarded
+        self._weighted = False  # a traced update took Mean's general path (weights other than batch sizes)
 
     graph = False  # set by the trainer when steps are traced: then every update writes the Variables
 
     def update_state(self, values, sample_weight=None):
+        lean = type(sample_weight) is int and not ops.ndim(values)
         if self.graph:  # traced: Python-side sums would be frozen into the graph
-            return super().update_state(values, sample_weight)
-        if type(sample_weight) is not int or ops.ndim(values):
+            if not lean:
+                self._weighted = True
+                return super().update_state(values, sample_weight)
+            # Two ops in the traced step, where Mean's general path (broadcast weights, sums) takes six.
+            self.total.assign_add(ops.multiply(ops.cast(values, self.dtype), float(sample_weight)))
+            self.count.assign_add(float(sample_weight))
+            return None
+        if not lean:
             self._sync()
             self._in_variables = True
             return super().update_state(values, sample_weight)
@@ -116,7 +124,11 @@ class LossTracker(Mean):
 
     def result(self):
         if self.graph:
-            return super().result()
+            if self._weighted:
+                return super().result()
+            # count sums batch sizes: 0 (then total is 0 too) or at least 1, so a maximum
+            # replaces divide_no_nan's four extra ops.
+            return ops.divide(self.total.value, ops.maximum(self.count.value, 1.0))
         if not self._in_variables:
             if self._sum is None:
                 return ops.zeros((), self.dtype)
