@@ -83,8 +83,9 @@ class Recorder:
         watch_value: ``x -> array or None``: the value a watched Variable
             or array differentiates by; None to ignore it (integers carry no
             gradient); raise TypeError for what cannot be watched.
-        finish: ``(gradients, sources) -> list``: the gradients as the user
-            gets them (each source's dtype; arrays of their own).
+        finish: ``(gradient, source, earlier) -> gradient``: a gradient as the
+            user gets it (in the source's dtype, say), given the gradients
+            already finished for the sources before it.
     """
 
     def __init__(self, tensor_type, *, seed, zeros, watch_value, finish):
@@ -223,11 +224,11 @@ class _Tape:
         tensors = [self._source(source) for source in sources]
         keep = {t._node for t in tensors if t is not None}
         grads = self._recorder.backpropagate(self._nodes, targets, output_gradients, keep)
-        found = []
-        for tensor in tensors:
+        finish, result = self._recorder.finish, []
+        for source, tensor in zip(sources, tensors):
             slots = None if tensor is None else grads.get(tensor._node)
-            found.append(None if slots is None else slots[tensor._index])
-        result = self._recorder.finish(found, sources)
+            g = None if slots is None else slots[tensor._index]
+            result.append(None if g is None else finish(g, source, result))
         if not self.persistent:
             self._release()
         return result

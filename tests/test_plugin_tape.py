@@ -37,7 +37,7 @@ recorder = Recorder(
     seed=lambda value, given: np.ones_like(value) if given is None else np.asarray(given, "float64"),
     zeros=np.zeros,
     watch_value=watch_value,
-    finish=lambda grads, sources: list(grads),
+    finish=lambda g, source, earlier: g,
 )
 
 

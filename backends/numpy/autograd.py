@@ -99,22 +99,18 @@ def _watch_value(x):
     return plain(x)
 
 
-def _own_gradients(grads, sources) -> list:
-    """The gradients in each source's floating dtype, as arrays the user owns."""
-    result = []
-    for source, g in zip(sources, grads):
-        if g is not None:
-            want = np.asarray(plain(source)).dtype
-            g = np.asarray(g, dtype=want if want.kind in "fc" else None)
-            # Rules may hand one array to several inputs, or a read-only view:
-            # the user gets arrays of their own, safe to modify in place.
-            if not g.flags.writeable or any(g is r for r in result):
-                g = g.copy()
-        result.append(g)
-    return result
+def _own_gradient(g, source, earlier):
+    """A gradient in its source's floating dtype, as an array the user owns."""
+    want = np.asarray(plain(source)).dtype
+    g = np.asarray(g, dtype=want if want.kind in "fc" else None)
+    # Rules may hand one array to several inputs, or a read-only view:
+    # the user gets arrays of their own, safe to modify in place.
+    if not g.flags.writeable or any(g is r for r in earlier):
+        g = g.copy()
+    return g
 
 
-recorder = Recorder(Tensor, seed=_seed, zeros=np.zeros, watch_value=_watch_value, finish=_own_gradients)
+recorder = Recorder(Tensor, seed=_seed, zeros=np.zeros, watch_value=_watch_value, finish=_own_gradient)
 """The NumPy backend's tapes (plugnet.plugins.tape): ``recorder.active`` are recording now."""
 Tape = recorder.Tape
 no_recording = recorder.no_recording

@@ -116,19 +116,13 @@ def _watch_value(x):
     return value if _inexact(value) else None  # integer tensors carry no gradient, as in TensorFlow
 
 
-def _in_dtypes(grads, sources) -> list:
-    """Each gradient in its source's floating dtype."""
-    result = []
-    for source, g in zip(sources, grads):
-        if g is not None:
-            want = _plain(source).dtype
-            if g.dtype != want and jnp.issubdtype(want, jnp.inexact):
-                g = g.astype(want)
-        result.append(g)
-    return result
+def _in_dtype(g, source, earlier):
+    """A gradient in its source's floating dtype (JAX arrays are immutable: sharing is safe)."""
+    want = _plain(source).dtype
+    return g.astype(want) if g.dtype != want and jnp.issubdtype(want, jnp.inexact) else g
 
 
-recorder = Recorder(Tensor, seed=_seed, zeros=jnp.zeros, watch_value=_watch_value, finish=_in_dtypes)
+recorder = Recorder(Tensor, seed=_seed, zeros=jnp.zeros, watch_value=_watch_value, finish=_in_dtype)
 """The JAX backend's tapes (plugnet.plugins.tape): ``recorder.active`` are recording now."""
 Tape = recorder.Tape
 no_recording = recorder.no_recording
