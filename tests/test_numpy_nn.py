@@ -155,6 +155,16 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum():
     np.testing.assert_array_equal(_np(grad)[0, :, :, 0], want)
 
 
+def test_max_pool_ties_after_the_first_tap_go_to_the_earliest_one():
+    # One 2x2 window per case: the maximum 5 at some taps (row-major order).
+    windows = [[[0, 5], [5, 5]], [[0, 1], [5, 5]], [[1, 0], [0, 5]], [[5, 1], [1, 5]]]
+    x = np.array(windows, np.float32)[..., None]
+    _, (grad,) = _grads(lambda t: ops.max_pool(t, 2), x)
+    want = np.zeros((4, 2, 2), np.float32)
+    want[0, 0, 1] = want[1, 1, 0] = want[2, 1, 1] = want[3, 0, 0] = 1
+    np.testing.assert_array_equal(_np(grad)[..., 0], want)
+
+
 def test_max_pool_overlapping_windows_accumulate_gradients():
     x = np.zeros((1, 3, 3, 1), np.float32)
     x[0, 1, 1, 0] = 5.0  # the center is the maximum of all four 2x2 windows

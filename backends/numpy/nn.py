@@ -421,15 +421,21 @@ def _(g, out, inputs, pool_size, strides=None, padding="valid", data_format="cha
     if call.channels_first:
         g, out = np.moveaxis(g, 1, -1), np.moveaxis(out, 1, -1)
     xp = windows.pad(x, _lowest(x.dtype))
-    free = np.ones(out.shape, bool)  # windows whose maximum is not yet claimed
+    taps = windows.taps
     hit = np.empty(out.shape, bool)
 
     def parts():
-        # The first tap (in row-major window order) equal to the maximum takes the gradient, as in TensorFlow.
-        for tap in windows.taps:
+        # The first tap (in row-major window order) equal to the maximum takes the gradient, as in
+        # TensorFlow. `free` marks the windows whose maximum is not yet claimed; the first tap
+        # claims without looking and the last one updates nothing after it.
+        np.equal(xp[windows.tap(taps[0])], out, out=hit)
+        free = np.logical_not(hit)
+        yield taps[0], g, hit
+        for index, tap in enumerate(taps[1:], 2):
             np.equal(xp[windows.tap(tap)], out, out=hit)
             np.logical_and(hit, free, out=hit)
-            np.logical_xor(free, hit, out=free)  # hit lies within free: this clears it
+            if index < len(taps):
+                np.logical_xor(free, hit, out=free)  # hit lies within free: this clears it
             yield tap, g, hit
 
     dx = windows.fold(parts(), x.shape[0], x.shape[-1:], x.dtype)
