@@ -47,7 +47,53 @@ from __future__ import annotations
 
 import contextlib
 
+import numpy as np
+
+from plugnet.operators import TensorOperators
 from plugnet.variables import Variable
+
+
+class RecordedTensor(TensorOperators):
+    """The base of a backend's recorded tensors: its array (``_value``), the node that made it
+    (``_node``) and which of that node's outputs it is (``_index``).
+
+    ``np.asarray(t)`` gives the values (the array itself when it is an ndarray), and plugnet's
+    operators on it go through ``plugnet.ops``, so they are recorded too. Subclass it with
+    ``__slots__ = ()`` and a ``label`` for ``repr``.
+    """
+
+    __slots__ = ("__weakref__", "_index", "_node", "_value")
+    label = "recorded"
+
+    def __init__(self, value, node, index=0):
+        self._value = value
+        self._node = node
+        self._index = index
+
+    def __array__(self, dtype=None, copy=None):
+        value = np.asarray(self._value)
+        return value if dtype is None else value.astype(dtype, copy=False)
+
+    def numpy(self) -> np.ndarray:
+        return np.asarray(self._value)
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(np.shape(self._value))
+
+    @property
+    def dtype(self):
+        return self._value.dtype
+
+    @property
+    def size(self) -> int:
+        return int(np.size(self._value))
+
+    def __repr__(self):
+        return f"<plugnet {self.label} Tensor shape={self.shape} dtype={self.dtype}>\n{self._value!r}"
+
+    def __hash__(self):
+        return id(self)
 
 
 class Node:
@@ -75,8 +121,9 @@ class Recorder:
     """The tapes of one backend: those recording now, the leaves they share, and the walk back.
 
     Args:
-        tensor_type: the backend's recorded-tensor class, built as
-            ``tensor_type(value, node, index=0)``.
+        tensor_type: the backend's recorded-tensor class, a
+            :class:`RecordedTensor` subclass (or any class built as
+            ``tensor_type(value, node, index=0)`` with those three attributes).
         seed: ``(value, given) -> array``: the gradient a target starts
             with, ones like ``value`` when ``given`` is None.
         zeros: ``(shape, dtype) -> array``.

@@ -35,45 +35,15 @@ import weakref
 
 import numpy as np
 
-from plugnet.operators import TensorOperators
-from plugnet.plugins.tape import Node, Recorder
+from plugnet.plugins.tape import Node, RecordedTensor, Recorder
 from plugnet.variables import Variable
 
 
-class Tensor(TensorOperators):
+class Tensor(RecordedTensor):
     """An ndarray recorded on a tape. ``np.asarray(t)`` returns the array itself."""
 
-    __slots__ = ("_value", "_node", "_index", "__weakref__")
-
-    def __init__(self, value, node, index=0):
-        self._value = value
-        self._node = node
-        self._index = index
-
-    def __array__(self, dtype=None, copy=None):
-        value = np.asarray(self._value)
-        return value if dtype is None else value.astype(dtype, copy=False)
-
-    def numpy(self) -> np.ndarray:
-        return np.asarray(self._value)
-
-    @property
-    def shape(self):
-        return np.shape(self._value)
-
-    @property
-    def dtype(self):
-        return np.asarray(self._value).dtype
-
-    @property
-    def size(self):
-        return np.size(self._value)
-
-    def __repr__(self):
-        return f"<plugnet numpy Tensor shape={self.shape} dtype={self.dtype}>\n{np.asarray(self._value)!r}"
-
-    def __hash__(self):
-        return id(self)
+    __slots__ = ()
+    label = "numpy"
 
 
 def plain(x):

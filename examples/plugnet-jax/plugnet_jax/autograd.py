@@ -28,55 +28,24 @@ import functools
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from plugnet.operators import TensorOperators
-from plugnet.plugins.tape import Node, Recorder
+from plugnet.plugins.tape import Node, RecordedTensor, Recorder
 from plugnet.variables import Variable
 
 from . import templates
 from .storage import Storage
 
 
-class Tensor(TensorOperators):
+class Tensor(RecordedTensor):
     """A JAX array recorded on a tape. ``np.asarray(t)`` gives its values."""
 
-    __slots__ = ("__weakref__", "_index", "_node", "_value")
-
-    def __init__(self, value, node, index=0):
-        self._value = value
-        self._node = node
-        self._index = index
-
-    def __array__(self, dtype=None, copy=None):
-        array = np.asarray(self._value)
-        return array if dtype is None else array.astype(dtype, copy=False)
-
-    def numpy(self) -> np.ndarray:
-        return np.asarray(self._value)
+    __slots__ = ()
+    label = "jax"
 
     @property
     def value(self):
         """The JAX array."""
         return self._value
-
-    @property
-    def shape(self):
-        return tuple(self._value.shape)
-
-    @property
-    def dtype(self):
-        return self._value.dtype
-
-    @property
-    def size(self):
-        return int(np.prod(self._value.shape, dtype=np.int64))
-
-    def __repr__(self):
-        return f"<plugnet_jax Tensor shape={self.shape} dtype={self.dtype}>\n{self._value!r}"
-
-    def __hash__(self):
-        return id(self)
 
 
 templates.RECORDED = Tensor
