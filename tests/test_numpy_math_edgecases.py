@@ -205,7 +205,7 @@ def test_where_routes_the_gradient_and_gives_none_to_the_condition():
 
 
 def test_exact_gelu_matches_math_erf_to_double_precision():
-    from plugnet.backends.numpy.math import _erf
+    from plugnet.backends.numpy.activations import _erf
 
     x = np.concatenate([np.linspace(-8, 8, 4001), np.geomspace(1e-300, 1.0, 301), [0.0]])
     want = np.array([math.erf(v) for v in x])

@@ -7,9 +7,9 @@ import sys
 
 from plugnet.plugins.contract import BY_NAME, assemble, find_ops
 
-from . import autograd, core, math, nn, random, shape, updates
+from . import activations, autograd, core, linalg, math, nn, random, reductions, shape, updates
 
-MODULES = (core, math, shape, nn, random)
+MODULES = (core, math, activations, reductions, linalg, shape, nn, random)
 
 
 # Ops that read taped Tensors themselves: they need no unwrapping layer, and run on every
