@@ -12,9 +12,8 @@ structural work for a single-output model.
 
 from __future__ import annotations
 
-from plugnet import losses
+from plugnet import losses, ops
 from plugnet import metrics as metrics_module
-from plugnet import ops
 from plugnet.layers.structure import flatten
 from plugnet.metrics import Mean
 

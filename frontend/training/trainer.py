@@ -10,9 +10,11 @@ custom training loop is::
     grads = tape.gradient(loss, model.trainable_variables)
     model.optimizer.apply_gradients(zip(grads, model.trainable_variables))
 
-so it runs unchanged on every backend. The NumPy backend always runs eagerly;
-``run_eagerly`` and ``jit_compile`` are kept for backends that can compile
-the step (``make_train_function`` is where they would wrap it).
+so it runs unchanged on every backend. ``make_train_function`` hands it to
+the backend to compile (:mod:`plugnet.training.compiled_steps`): TensorFlow
+traces it into a ``tf.function`` by default, torch compiles it with
+``jit_compile=True``, and NumPy runs it eagerly; ``run_eagerly=True`` keeps
+every backend eager.
 
 Per step, ``fit`` does no more than: take the next slice of the data, convert
 it to tensors, run the step, and call the callbacks that act per batch.
@@ -30,8 +32,8 @@ import numpy as np
 
 from plugnet import backend as _backend
 from plugnet import ops
-from plugnet.metrics import Metric
 from plugnet.layers.structure import flatten, map_structure, pack_like
+from plugnet.metrics import Metric
 from plugnet.tape import GradientTape
 from plugnet.training import array_adapter, generator_adapter, tf_dataset_adapter, torch_adapter  # noqa: F401,E501  (registers the adapters)
 from plugnet.training.array_adapter import (
@@ -40,6 +42,7 @@ from plugnet.training.array_adapter import (
     train_validation_split,
 )
 from plugnet.training.compile_utils import CompileLoss, CompileMetrics, LossTracker
+from plugnet.training.compiled_steps import compiled
 from plugnet.training.data_adapter import get_data_adapter, pack_x_y_sample_weight, unpack_x_y_sample_weight
 from plugnet.training.epoch_iterator import EpochIterator, to_tensors
 from plugnet.training.logs import LazyLogs, pythonify
@@ -327,52 +330,8 @@ class Trainer:
         return self.predict_function
 
     def _compiled(self, step, returns: str):
-        """``step`` as the backend runs it: itself, or compiled by ``Backend.compile_step``.
-
-        A backend with ``graph_steps`` (TensorFlow's tf.function) runs Python
-        only while tracing, so the compiled body returns tensors (the metric
-        results, or the outputs) and the loss tracker keeps its sums in
-        Variables. The first call runs eagerly, so that the model, optimizer
-        and metrics create their Variables outside the graph.
-        """
-        backend = _backend.active()
-        if self.run_eagerly or not (backend.graph_steps or self.jit_compile):
-            return step
-        if not backend.graph_steps:
-            return backend.compile_step(step, self.jit_compile)
-        if self._loss_tracker is not None:
-            self._loss_tracker._sync()  # what eager steps summed moves into the Variables first
-            self._loss_tracker.graph = True
-
-        def body(data):
-            result = step(data)
-            if returns == "outputs" or not isinstance(result, LazyLogs):
-                return result
-            return self._metric_tensors()
-
-        def resetting_body(data):
-            self.reset_metrics()
-            return body(data)
-
-        # train_on_batch resets the metrics before each step: inside a traced step of its own that
-        # is one more op of the graph, where eagerly it costs TensorFlow an op call per Variable.
-        compiled = {False: backend.compile_step(body, self.jit_compile)}
-        state = {"warm": False}
-
-        def run(data, reset_metrics=False):
-            if not state["warm"]:
-                state["warm"] = True
-                if reset_metrics:
-                    self.reset_metrics()
-                return step(data)
-            function = compiled.get(reset_metrics)
-            if function is None:
-                function = compiled[reset_metrics] = backend.compile_step(resetting_body, self.jit_compile)
-            result = function(data)
-            return result if returns == "outputs" else LazyLogs(lambda: pythonify(result))
-
-        run.resets_metrics = True
-        return run
+        """``step`` as the backend runs it (see :func:`plugnet.training.compiled_steps.compiled`)."""
+        return compiled(self, step, returns)
 
     def _metric_tensors(self) -> dict:
         """Every metric's current result as tensors (what a traced step returns)."""
