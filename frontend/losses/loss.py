@@ -11,8 +11,7 @@ import re
 
 import numpy as np
 
-from plugnet import ops
-from plugnet import registry
+from plugnet import ops, registry
 from plugnet.dtypes import floatx, standardize_dtype
 
 EPSILON = 1e-7
