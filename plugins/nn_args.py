@@ -70,6 +70,35 @@ def is_channels_first(op: str, shape, data_format) -> bool:
     raise ValueError(f"{op}: `data_format` must be 'channels_last' or 'channels_first', got {data_format!r}.")
 
 
+def conv_groups(op: str, shape, kernel_shape, channels_first: bool, depthwise: bool = False) -> int:
+    """The number of channel groups of a convolution of inputs of ``shape`` (as the user laid
+    them out) by a kernel of ``kernel_shape`` (Keras's ``(*window, in, out)``; for a depthwise
+    conv ``(*window, channels, multiplier)``): 1 for an ordinary conv. Errors name the op, both
+    shapes and what does not fit."""
+    shape, kernel_shape = tuple(shape), tuple(kernel_shape)
+    n = len(shape) - 2
+    if len(kernel_shape) != n + 2:
+        raise ValueError(
+            f"{op}: a kernel for {n}-d inputs of shape {shape} must have rank {n + 2} "
+            f"(*kernel_size, in, out), got shape {kernel_shape}."
+        )
+    channels = shape[1] if channels_first else shape[-1]
+    per_group, out = kernel_shape[-2], kernel_shape[-1]
+    if depthwise:
+        if per_group != channels:
+            raise ValueError(f"{op}: the kernel {kernel_shape} expects {per_group} input channels, "
+                             f"but the inputs have {channels} (shape {shape}).")
+        return channels
+    if channels is None or channels % per_group or out % (channels // per_group):
+        layout = "channels_first" if channels_first else "channels_last"
+        raise ValueError(
+            f"{op}: the inputs have {channels} channels (shape {shape}, {layout}); the kernel {kernel_shape} "
+            f"expects a multiple of {per_group} input channels and as many groups dividing its {out} output "
+            f"channels."
+        )
+    return channels // per_group
+
+
 def transpose_geometry(sizes, window, strides, dilation, padding, output_padding):
     """conv_transpose per spatial axis: Keras's output length, and where that output starts
     within the full transposed convolution (``padding`` "valid" or "same")."""

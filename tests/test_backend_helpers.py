@@ -7,7 +7,7 @@ import pytest
 import plugnet
 from plugnet import ops
 from plugnet.plugins.host_data import natural_array
-from plugnet.plugins.nn_args import is_channels_first, noise_shape, transpose_geometry
+from plugnet.plugins.nn_args import conv_groups, is_channels_first, noise_shape, transpose_geometry
 
 
 @pytest.mark.parametrize("data_format, expected", [(None, False), ("channels_last", False), ("channels_first", True)])
@@ -80,3 +80,32 @@ def test_python_data_gets_keras_dtypes(data, dtype):
     # The active backend converts Python data the same way.
     if not isinstance(data, np.ndarray | np.generic):
         assert ops.dtype(ops.convert_to_tensor(data)) == dtype
+
+
+@pytest.mark.parametrize(
+    "shape, kernel, channels_first, depthwise, groups",
+    [((2, 8, 8, 6), (3, 3, 6, 4), False, False, 1), ((2, 8, 8, 6), (3, 3, 2, 9), False, False, 3),
+     ((2, 6, 8, 8), (3, 3, 3, 4), True, False, 2), ((2, 8, 8, 6), (3, 3, 6, 2), False, True, 6)],
+)
+def test_conv_groups_count_channel_groups(shape, kernel, channels_first, depthwise, groups):
+    assert conv_groups("conv", shape, kernel, channels_first, depthwise) == groups
+
+
+@pytest.mark.parametrize(
+    "shape, kernel, depthwise, message",
+    [((2, 8, 8, 6), (3, 6, 4), False, r"a kernel for 2-d inputs of shape \(2, 8, 8, 6\) must have rank 4"),
+     ((2, 8, 8, 6), (3, 3, 4, 4), False, r"the inputs have 6 channels .* expects a multiple of 4 input channels"),
+     ((2, 8, 8, 6), (3, 3, 3, 5), False, r"the inputs have 6 channels .* dividing its 5 output channels"),
+     ((2, 8, 8, 6), (3, 3, 5, 2), True, r"the kernel \(3, 3, 5, 2\) expects 5 input channels, but the inputs have 6")],
+)
+def test_conv_groups_name_what_does_not_fit(shape, kernel, depthwise, message):
+    with pytest.raises(ValueError, match="depthwise_conv: " + message if depthwise else "conv: " + message):
+        conv_groups("depthwise_conv" if depthwise else "conv", shape, kernel, False, depthwise)
+
+
+def test_every_backend_refuses_a_kernel_that_does_not_fit_the_inputs():
+    x = np.zeros((1, 5, 5, 6), "float32")
+    with pytest.raises(ValueError, match=r"conv: the inputs have 6 channels .* expects a multiple of 4"):
+        ops.conv(x, np.zeros((3, 3, 4, 2), "float32"))
+    with pytest.raises(ValueError, match=r"depthwise_conv: the kernel \(3, 3, 5, 1\) expects 5 input channels"):
+        ops.depthwise_conv(x, np.zeros((3, 3, 5, 1), "float32"))

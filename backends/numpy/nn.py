@@ -27,8 +27,8 @@ from itertools import product
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from plugnet.plugins.nn_args import conv_groups, is_channels_first, transpose_geometry
 from plugnet.plugins.nn_args import int_tuple as _tuple
-from plugnet.plugins.nn_args import is_channels_first, transpose_geometry
 from plugnet.plugins.nn_args import output_padding_tuple as _output_padding
 from plugnet.plugins.nn_args import padding_mode as _padding
 
@@ -276,24 +276,9 @@ class _ConvCall:
         x, self.channels_first = _channels_last(op, inputs, data_format)
         kernel = np.asarray(kernel)
         n = x.ndim - 2
-        if kernel.ndim != n + 2:
-            raise ValueError(
-                f"{op}: a kernel for {n}-d inputs of shape {np.shape(inputs)} must have rank {n + 2} "
-                f"(*kernel_size, in, out), got shape {kernel.shape}."
-            )
-        c = x.shape[-1]
+        self.groups = conv_groups(op, np.shape(inputs), kernel.shape, self.channels_first, depthwise)
         if depthwise:
-            if kernel.shape[-2] != c:
-                raise ValueError(f"{op}: the kernel {kernel.shape} expects {kernel.shape[-2]} input channels, "
-                                 f"but the inputs have {c} (shape {np.shape(inputs)}).")
-            kernel = kernel.reshape(kernel.shape[:-2] + (1, c * kernel.shape[-1]))
-        if c % kernel.shape[-2] or kernel.shape[-1] % (c // kernel.shape[-2]):
-            raise ValueError(
-                f"{op}: the inputs have {c} channels (shape {np.shape(inputs)}, data_format={data_format!r}); "
-                f"the kernel {kernel.shape} expects a multiple of {kernel.shape[-2]} input channels "
-                f"and as many groups dividing its {kernel.shape[-1]} output channels."
-            )
-        self.groups = c // kernel.shape[-2]
+            kernel = kernel.reshape(kernel.shape[:-2] + (1, self.groups * kernel.shape[-1]))
         self.x, self.kernel = x, kernel
         self.windows = _Windows.over(
             op, x.shape[1:-1], kernel.shape[:n], _tuple(op, "strides", strides, n),

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from plugnet.plugins.nn_args import conv_groups, is_channels_first, transpose_geometry
 from plugnet.plugins.nn_args import int_tuple as _tuple
-from plugnet.plugins.nn_args import is_channels_first, transpose_geometry
 from plugnet.plugins.nn_args import output_padding_tuple as _output_padding
 from plugnet.plugins.nn_args import padding_mode as _padding
 
@@ -128,25 +128,7 @@ class _Conv:
         x, self.channels_first = _channels_last(op, inputs, data_format)
         x, kernel = promote(x, tensor(kernel))
         n = x.shape.rank - 2
-        if kernel.shape.rank != n + 2:
-            raise ValueError(
-                f"{op}: a kernel for {n}-d inputs of shape {tuple(x.shape)} must have rank {n + 2} "
-                f"(*kernel_size, in, out), got shape {tuple(kernel.shape)}."
-            )
-        c, cg, o = x.shape[-1], kernel.shape[-2], kernel.shape[-1]
-        if depthwise:
-            if cg != c:
-                raise ValueError(f"{op}: the kernel {tuple(kernel.shape)} expects {cg} input channels, "
-                                 f"but the inputs have {c} (shape {tuple(x.shape)}).")
-            self.groups = c
-        else:
-            if c is None or c % cg or o % (c // cg):
-                raise ValueError(
-                    f"{op}: the inputs have {c} channels (shape {tuple(x.shape)}, data_format={data_format!r}); "
-                    f"the kernel {tuple(kernel.shape)} expects a multiple of {cg} input channels "
-                    f"and as many groups dividing its {o} output channels."
-                )
-            self.groups = c // cg
+        self.groups = conv_groups(op, x.shape, kernel.shape, False, depthwise)  # x is channels_last here
         self.op, self.x, self.kernel = op, x, kernel
         self.window = tuple(kernel.shape[:n])
         self.strides = _tuple(op, "strides", strides, n)

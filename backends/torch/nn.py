@@ -19,8 +19,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from plugnet.plugins.nn_args import conv_groups, is_channels_first
 from plugnet.plugins.nn_args import int_tuple as _tuple
-from plugnet.plugins.nn_args import is_channels_first
 from plugnet.plugins.nn_args import output_padding_tuple as _output_padding
 from plugnet.plugins.nn_args import padding_mode as _padding
 
@@ -89,29 +89,14 @@ def _conv(op, inputs, kernel, strides, padding, data_format, dilation_rate, dept
     x, channels_first = _channels_first(op, inputs, data_format)
     x, kernel = same_dtype(x, tensor(kernel, x.device))
     n = x.dim() - 2
-    if kernel.dim() != n + 2:
-        raise ValueError(
-            f"{op}: a kernel for {n}-d inputs of shape {_input_shape(x, channels_first)} must have rank {n + 2} "
-            f"(*kernel_size, in, out), got shape {tuple(kernel.shape)}."
-        )
-    c = x.shape[1]
+    groups = conv_groups(op, _input_shape(x, channels_first), kernel.shape, channels_first, depthwise)
     if depthwise:
-        if kernel.shape[-2] != c:
-            raise ValueError(f"{op}: the kernel {tuple(kernel.shape)} expects {kernel.shape[-2]} input channels, "
-                             f"but the inputs have {c} (shape {_input_shape(x, channels_first)}).")
-        kernel = kernel.reshape(tuple(kernel.shape[:n]) + (1, c * kernel.shape[-1]))
-    c_in, c_out = kernel.shape[-2], kernel.shape[-1]
-    if c % c_in or c_out % (c // c_in):
-        raise ValueError(
-            f"{op}: the inputs have {c} channels (shape {_input_shape(x, channels_first)}, "
-            f"data_format={data_format!r}); the kernel {tuple(kernel.shape)} expects a multiple of {c_in} input "
-            f"channels and as many groups dividing its {c_out} output channels."
-        )
+        kernel = kernel.reshape(tuple(kernel.shape[:n]) + (1, groups * kernel.shape[-1]))
     strides = _tuple(op, "strides", strides, n)
     dilation = _tuple(op, "dilation_rate", dilation_rate, n)
     x, pad, _ = _padded(op, x, kernel.shape[:n], strides, dilation, _padding(op, padding))
     weight = kernel.permute(n + 1, n, *range(n))  # (*window, in, out) -> (out, in, *window)
-    return _restore(_CONV[n](x, weight, None, strides, pad, dilation, c // c_in), channels_first)
+    return _restore(_CONV[n](x, weight, None, strides, pad, dilation, groups), channels_first)
 
 
 def conv(inputs, kernel, strides=1, padding="valid", data_format="channels_last", dilation_rate=1):

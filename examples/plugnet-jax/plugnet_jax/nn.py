@@ -26,8 +26,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from plugnet.plugins.nn_args import conv_groups, is_channels_first, transpose_geometry
 from plugnet.plugins.nn_args import int_tuple as _tuple
-from plugnet.plugins.nn_args import is_channels_first, transpose_geometry
 from plugnet.plugins.nn_args import output_padding_tuple as _output_padding
 from plugnet.plugins.nn_args import padding_mode as _padding
 
@@ -76,27 +76,10 @@ def _convolve(op, inputs, kernel, strides, padding, data_format, dilation_rate, 
     x, channels_first = _channels_last(op, inputs, data_format)
     x, kernel = _common_float(x, tensor(kernel))
     n = x.ndim - 2
-    if kernel.ndim != n + 2:
-        raise ValueError(
-            f"{op}: a kernel for {n}-d inputs of shape {tuple(x.shape)} must have rank {n + 2} "
-            f"(*kernel_size, in, out), got shape {tuple(kernel.shape)}."
-        )
-    channels, per_group, out_channels = x.shape[-1], kernel.shape[-2], kernel.shape[-1]
+    groups = conv_groups(op, x.shape, kernel.shape, False, depthwise)  # x is channels_last here
     if depthwise:
-        if per_group != channels:
-            raise ValueError(f"{op}: the kernel {tuple(kernel.shape)} expects {per_group} input channels, "
-                             f"but the inputs have {channels} (shape {tuple(x.shape)}).")
         # (*window, C, m) -> (*window, 1, C * m): one group per channel, outputs ordered c * m + j.
-        kernel = kernel.reshape(kernel.shape[:n] + (1, channels * out_channels))
-        groups = channels
-    else:
-        if channels % per_group or out_channels % (channels // per_group):
-            raise ValueError(
-                f"{op}: the inputs have {channels} channels (shape {tuple(x.shape)}, data_format={data_format!r}); "
-                f"the kernel {tuple(kernel.shape)} expects a multiple of {per_group} input channels "
-                f"and as many groups dividing its {out_channels} output channels."
-            )
-        groups = channels // per_group
+        kernel = kernel.reshape(kernel.shape[:n] + (1, groups * kernel.shape[-1]))
     strides = _tuple(op, "strides", strides, n)
     dilation = _tuple(op, "dilation_rate", dilation_rate, n)
     padding = _padding(op, padding)
