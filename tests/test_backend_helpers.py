@@ -6,7 +6,7 @@ import pytest
 
 import plugnet
 from plugnet import ops
-from plugnet.plugins.host_data import natural_array
+from plugnet.plugins.host_data import host_array, natural_array
 from plugnet.plugins.nn_args import conv_groups, is_channels_first, noise_shape, transpose_geometry
 
 
@@ -109,3 +109,16 @@ def test_every_backend_refuses_a_kernel_that_does_not_fit_the_inputs():
         ops.conv(x, np.zeros((3, 3, 4, 2), "float32"))
     with pytest.raises(ValueError, match=r"depthwise_conv: the kernel \(3, 3, 5, 1\) expects 5 input channels"):
         ops.depthwise_conv(x, np.zeros((3, 3, 5, 1), "float32"))
+
+
+def test_host_array_keeps_numpy_dtypes_reads_in_a_given_dtype_and_refuses_strings():
+    assert host_array("toy", np.arange(3, dtype="int64")).dtype == np.int64
+    assert host_array("toy", np.float64(1.5)).dtype == np.float64
+    assert host_array("toy", [1, 2], np.dtype("float16")).dtype == np.float16
+    with pytest.raises(TypeError, match=r"The 'toy' backend cannot make a tensor of list \['a'\]"):
+        host_array("toy", ["a"])
+
+
+def test_every_backend_refuses_string_data_naming_itself():
+    with pytest.raises(TypeError, match=f"The '{plugnet.backend.name()}' backend cannot"):
+        ops.convert_to_tensor(["a", "b"])

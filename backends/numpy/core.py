@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from plugnet.dtypes import standardize_dtype
-from plugnet.plugins.host_data import natural_array
+from plugnet.plugins.host_data import host_array
 
 from .autograd import Tensor, plain, vjp
 
@@ -14,25 +14,16 @@ def _dtype(dtype, default: str = "float32"):
     return np.dtype(default if dtype is None else standardize_dtype(dtype))
 
 
-def _natural(value) -> np.ndarray:
-    """``value`` as an array: NumPy data keeps its dtype, Python data gets Keras's (natural_array)."""
-    if isinstance(value, (np.ndarray, np.generic)):
-        return np.asarray(value)
-    return natural_array(value)
-
-
 # -- conversion ----------------------------------------------------------------
 
 
 def convert_to_tensor(x, dtype=None):
     x = plain(x)
-    if dtype is not None:
-        return np.asarray(x, dtype=_dtype(dtype))
-    if type(x) is np.ndarray:
+    if dtype is None and type(x) is np.ndarray:
         return x
     if isinstance(x, (list, tuple)):
         x = [plain(i) for i in x]
-    return _natural(x)
+    return host_array("numpy", x, None if dtype is None else _dtype(dtype))
 
 
 @vjp(convert_to_tensor)
@@ -68,7 +59,7 @@ def size(x):
 
 def dtype(x):
     x = plain(x)
-    return standardize_dtype(x.dtype if hasattr(x, "dtype") else _natural(x).dtype)
+    return standardize_dtype(x.dtype if hasattr(x, "dtype") else host_array("numpy", x).dtype)
 
 
 def cast(x, dtype):

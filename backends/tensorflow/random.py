@@ -79,6 +79,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
         x = tf.cast(x, tf.float32)
     if rate == 0.0:
         return x
-    keep = tf.random.stateless_uniform(noise_shape_of("dropout", static_or_dynamic_shape(x), noise_shape), _key(seed)) >= rate
+    shape = noise_shape_of("dropout", static_or_dynamic_shape(x), noise_shape)
+    keep = tf.random.stateless_uniform(shape, _key(seed)) >= rate
     # TensorFlow differentiates the product: the gradient is the same mask / (1 - rate).
     return x * (tf.cast(keep, x.dtype) * (1.0 / (1.0 - rate)))

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from plugnet.dtypes import standardize_dtype
-from plugnet.plugins.host_data import natural_array
+from plugnet.plugins.host_data import host_array
 from plugnet.variables import Variable
 
 Tensor = torch.Tensor
@@ -129,19 +129,7 @@ def _convert(x, dtype: torch.dtype | None = None, device=None) -> Tensor:
         t = torch.stack(parts)
     else:
         _refuse_foreign(x)
-        if isinstance(x, np.ndarray):
-            array = x if dtype is None else x.astype(_numpy_dtype(dtype), copy=False)
-        elif dtype is not None:
-            array = np.asarray(x, dtype=_numpy_dtype(dtype))
-        elif isinstance(x, np.generic):
-            array = np.asarray(x)
-        else:
-            try:
-                array = natural_array(x)
-            except (TypeError, ValueError) as exc:
-                raise TypeError(f"The 'torch' backend cannot make a tensor of a {type(x).__name__}: {exc}") from None
-        if array.dtype == object:
-            raise TypeError(f"The 'torch' backend cannot make a tensor of {type(x).__name__} {x!r:.80}.")
+        array = host_array("torch", x, None if dtype is None else _numpy_dtype(dtype))
         t = _from_numpy(array, device)
     if dtype is not None and t.dtype is not dtype:
         t = t.to(dtype)

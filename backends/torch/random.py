@@ -83,7 +83,8 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     x = floating(tensor(inputs))
     if rate == 0.0:
         return x
-    draws = torch.rand(noise_shape_of("dropout", x.shape, noise_shape), generator=_generator(seed, x.device), device=x.device)
+    shape = noise_shape_of("dropout", x.shape, noise_shape)
+    draws = torch.rand(shape, generator=_generator(seed, x.device), device=x.device)
     # autograd keeps the mask for the backward pass, whatever the seed.
     keep = (draws >= rate).to(x.dtype).mul_(1.0 / (1.0 - rate))
     return x * keep

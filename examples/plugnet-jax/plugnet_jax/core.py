@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from plugnet.dtypes import standardize_dtype
-from plugnet.plugins.host_data import natural_array
+from plugnet.plugins.host_data import host_array
 from plugnet.variables import Variable
 
 from .autograd import Tensor
@@ -81,20 +81,7 @@ def _holds_tensors(items) -> bool:
 def _host(x, dtype=None) -> np.ndarray:
     """Host data (not a tensor) as a NumPy array, in ``dtype`` when given, else in its natural dtype."""
     _refuse_foreign(x)
-    if isinstance(x, np.ndarray):
-        array = x if dtype is None else x.astype(dtype, copy=False)
-    elif dtype is not None:
-        array = np.asarray(x, dtype=dtype)
-    elif isinstance(x, np.generic):
-        array = np.asarray(x)
-    else:
-        try:
-            array = natural_array(x)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"The 'jax' backend cannot make a tensor of a {type(x).__name__}: {exc}") from None
-    if array.dtype == object or array.dtype.kind in "USV":
-        raise TypeError(f"The 'jax' backend cannot make a tensor of {type(x).__name__} {x!r:.80}.")
-    return array
+    return host_array("jax", x, dtype)
 
 
 def _convert(x, dtype=None):
