@@ -7,10 +7,11 @@ functions rather than recordings) can use this engine instead and supply only
 what is particular to it: each op's pullback, and a few array functions.
 
 The backend's *recording* ops run while a tape records (``recorder.active``
-is not empty). Each computes its result, wraps it in the backend's tensor
-type (a thin wrapper holding ``_value``, ``_node`` and ``_index``, so that
-Python operators on it are recorded too) and hands a :class:`Node` to
-:meth:`Recorder.record`::
+is not empty). Each computes its result and hands it to
+:meth:`Recorder.result` with the tensors it differentiates and its pullback:
+that wraps it in the backend's tensor type (a :class:`RecordedTensor`, so
+that Python operators on it are recorded too) with a new :class:`Node` on
+every tape recording::
 
     recorder = Recorder(Tensor, seed=..., zeros=..., watch_value=..., finish=...)
 
@@ -29,9 +30,7 @@ Python operators on it are recorded too) and hands a :class:`Node` to
         parents = [(i, t) for i, t in enumerate((tracked(x), tracked(y))) if t is not None]
         if not parents:
             return multiply(a, b)
-        node = Node(parents, lambda g: (g * b, g * a))
-        recorder.record(node)
-        return Tensor(multiply(a, b), node)
+        return recorder.result(multiply(a, b), parents, lambda g: (g * b, g * a))
 
 What is tracked depends on the backend's arrays and Variables, so that part
 is the backend's; :meth:`Recorder.leaf` makes the leaf tensor of a Variable
@@ -164,6 +163,19 @@ class Recorder:
             tape._nodes.append(node)
         node.holds = len(self.active)
 
+    def result(self, out, parents, pull, kind=None):
+        """An op's result ``out`` (an array, or a list or tuple of them) as the recorded tensors of a
+        new node, recorded: ``parents`` and ``pull`` as for :class:`Node`. A pullback of several
+        results gets their gradients as a ``kind`` (default: the type of ``out``)."""
+        if type(out) in (list, tuple):
+            node = Node(parents, pull, (kind or type(out), [(np.shape(o), _dtype_of(o)) for o in out]))
+            result = type(out)(self.tensor_type(o, node, k) for k, o in enumerate(out))
+        else:
+            node = Node(parents, pull)
+            result = self.tensor_type(out, node)
+        self.record(node)
+        return result
+
     @contextlib.contextmanager
     def no_recording(self):
         """Ops inside record on no tape (the trainer's evaluation and optimizer steps)."""
@@ -205,6 +217,12 @@ class Recorder:
                 if pg is not None:
                     _add(grads, parent._node, parent._index, pg)
         return grads
+
+
+def _dtype_of(value):
+    """``value``'s dtype, read without converting it (a device array stays where it is)."""
+    dtype = getattr(value, "dtype", None)
+    return np.asarray(value).dtype if dtype is None else dtype
 
 
 def _add(grads: dict, node: Node, index: int, g) -> None:

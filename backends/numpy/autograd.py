@@ -35,7 +35,7 @@ import weakref
 
 import numpy as np
 
-from plugnet.plugins.tape import Node, RecordedTensor, Recorder
+from plugnet.plugins.tape import RecordedTensor, Recorder
 from plugnet.variables import Variable
 
 
@@ -247,14 +247,7 @@ def recorded(forward, rule):
                     flat_grads.append(gi)
             return flat_grads
 
-        if type(out) in (list, tuple):
-            node = Node(parents, backward, (list, [(np.shape(o), np.asarray(o).dtype) for o in out]))
-            result = type(out)(Tensor(o, node, k) for k, o in enumerate(out))
-        else:
-            node = Node(parents, backward)
-            result = Tensor(out, node)
-        recorder.record(node)
-        return result
+        return recorder.result(out, parents, backward, kind=list)
 
     op.__name__ = name
     op.__doc__ = forward.__doc__

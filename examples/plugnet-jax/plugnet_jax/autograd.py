@@ -29,7 +29,7 @@ import functools
 import jax
 import jax.numpy as jnp
 
-from plugnet.plugins.tape import Node, RecordedTensor, Recorder
+from plugnet.plugins.tape import RecordedTensor, Recorder
 from plugnet.variables import Variable
 
 from . import templates
@@ -153,18 +153,9 @@ def recorded(forward, plain=None):
         # The pullback's gradients come in the order of the tracked arguments.
         parents = tuple(enumerate(t for _, t in tracked))
         pull = functools.partial(_pull, pullback) if compiled else pullback
-        if type(out) in (list, tuple):
-            if not all(_inexact(o) for o in out):
-                return out  # integer results carry no gradient
-            node = Node(parents, pull, (type(out), [(o.shape, o.dtype) for o in out]))
-            result = type(out)(Tensor(o, node, k) for k, o in enumerate(out))
-        else:
-            if not _inexact(out):
-                return out
-            node = Node(parents, pull)
-            result = Tensor(out, node)
-        recorder.record(node)
-        return result
+        if not all(_inexact(o) for o in (out if type(out) in (list, tuple) else (out,))):
+            return out  # integer results carry no gradient
+        return recorder.result(out, parents, pull)
 
     op.__name__ = name
     op.__doc__ = forward.__doc__
