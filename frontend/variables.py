@@ -121,6 +121,8 @@ class Variable(TensorOperators):
         return self
 
     def _checked(self, value, what):
+        if not self._shape and type(value) in (int, float):
+            return value  # a step counter's 1: backends take Python numbers as they are
         shape = getattr(value, "shape", None)
         if shape is None:
             value = ops.convert_to_tensor(value, self._dtype)

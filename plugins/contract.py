@@ -210,8 +210,8 @@ BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
 
 BACKEND_API: dict[str, str] = {
     "variable": "(value, dtype, trainable) -> native storage for a plugnet.Variable, on the current device",
-    "assign": "(storage, value) -> storage holding `value` cast to its dtype, recording nothing "
-    "(in place where the framework allows)",
+    "assign": "(storage, value) -> storage holding `value` (a tensor, an array, or a Python number for a "
+    "scalar storage) cast to its dtype, recording nothing (in place where the framework allows)",
     "assign_add": "(storage, delta) -> storage + delta, as assign (optional: assign of add)",
     "assign_sub": "(storage, delta) -> storage - delta, as assign (optional: assign of subtract)",
     "set_trainable": "(storage, trainable) -> storage whose gradients are tracked or not (optional: unchanged)",

@@ -44,7 +44,6 @@ first-order: pullbacks run on bare arrays, unrecorded.
 
 from __future__ import annotations
 
-import contextlib
 
 import numpy as np
 
@@ -176,15 +175,9 @@ class Recorder:
         self.record(node)
         return result
 
-    @contextlib.contextmanager
     def no_recording(self):
         """Ops inside record on no tape (the trainer's evaluation and optimizer steps)."""
-        saved = list(self.active)
-        self.active.clear()
-        try:
-            yield
-        finally:
-            self.active[:] = saved
+        return _Paused(self.active)
 
     def backpropagate(self, nodes, targets, output_gradients=None, keep=()) -> dict:
         """Gradients of the sum of ``targets`` through ``nodes``: ``{node: [gradient per output]}``.
@@ -217,6 +210,24 @@ class Recorder:
                 if pg is not None:
                     _add(grads, parent._node, parent._index, pg)
         return grads
+
+
+class _Paused:
+    """The context of :meth:`Recorder.no_recording` (a class: every optimizer step enters one, and a
+    generator-based context manager costs several times as much)."""
+
+    __slots__ = ("active", "saved")
+
+    def __init__(self, active: list):
+        self.active = active
+
+    def __enter__(self):
+        self.saved = list(self.active)
+        self.active.clear()
+
+    def __exit__(self, *exc_info):
+        self.active[:] = self.saved
+        return False
 
 
 def _dtype_of(value):

@@ -58,7 +58,10 @@ def plain(x):
 
 def _seed(value, given):
     value = np.asarray(value)
-    return np.ones_like(value) if given is None else np.asarray(plain(given), value.dtype)
+    if given is not None:
+        return np.asarray(plain(given), value.dtype)
+    # A scalar loss is the usual target: np.array skips np.ones_like's Python layers.
+    return np.array(1, value.dtype) if value.ndim == 0 else np.ones_like(value)
 
 
 def _watch_value(x):

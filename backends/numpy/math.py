@@ -49,9 +49,8 @@ def _broadcast_axes(shape: tuple, target: tuple) -> tuple:
     return (*range(extra), *stretched)
 
 
-def _wants(x) -> bool:
-    """Whether the rule being run must compute the gradient of input ``x``."""
-    return wants(x)
+_wants = wants
+"""``_wants(x)``: whether the rule being run must compute the gradient of input ``x``."""
 
 
 def _spread(g, shape):

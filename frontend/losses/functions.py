@@ -10,16 +10,41 @@ from plugnet.dtypes import floatx
 from .loss import EPSILON, align_y, as_tensor
 
 
+def _of_mean(elementwise):
+    """Mark ``fn``, a per-sample loss ``mean(elementwise(y_true, y_pred), axis=-1)``, with its elementwise part.
+
+    ``Loss`` then reduces a batch with no weights to ``mean(elementwise(...))``, one mean over all
+    values, where the per-sample mean followed by the batch mean takes two (the same number: every
+    sample has as many values).
+    """
+
+    def mark(fn):
+        fn.elementwise = elementwise
+        return fn
+
+    return mark
+
+
+def _squared_error(y_true, y_pred):
+    y_true, y_pred = align_y("mean_squared_error", y_true, y_pred)
+    return ops.square(ops.subtract(y_true, y_pred))
+
+
+@_of_mean(_squared_error)
 def mean_squared_error(y_true, y_pred):
     """``mean(square(y_true - y_pred), axis=-1)``."""
-    y_true, y_pred = align_y("mean_squared_error", y_true, y_pred)
-    return ops.mean(ops.square(ops.subtract(y_true, y_pred)), axis=-1)
+    return ops.mean(_squared_error(y_true, y_pred), axis=-1)
 
 
+def _absolute_error(y_true, y_pred):
+    y_true, y_pred = align_y("mean_absolute_error", y_true, y_pred)
+    return ops.abs(ops.subtract(y_true, y_pred))
+
+
+@_of_mean(_absolute_error)
 def mean_absolute_error(y_true, y_pred):
     """``mean(abs(y_true - y_pred), axis=-1)``."""
-    y_true, y_pred = align_y("mean_absolute_error", y_true, y_pred)
-    return ops.mean(ops.abs(ops.subtract(y_true, y_pred)), axis=-1)
+    return ops.mean(_absolute_error(y_true, y_pred), axis=-1)
 
 
 def mean_absolute_percentage_error(y_true, y_pred):
@@ -29,22 +54,32 @@ def mean_absolute_percentage_error(y_true, y_pred):
     return ops.multiply(ops.mean(ops.abs(ratio), axis=-1), 100.0)
 
 
-def mean_squared_logarithmic_error(y_true, y_pred):
-    """``mean(square(log(1 + max(y_pred, eps)) - log(1 + max(y_true, eps))), axis=-1)``."""
+def _squared_log_error(y_true, y_pred):
     y_true, y_pred = align_y("mean_squared_logarithmic_error", y_true, y_pred)
     diff = ops.subtract(ops.log1p(ops.maximum(y_pred, EPSILON)), ops.log1p(ops.maximum(y_true, EPSILON)))
-    return ops.mean(ops.square(diff), axis=-1)
+    return ops.square(diff)
 
 
-def huber(y_true, y_pred, delta=1.0):
-    """Quadratic for errors up to ``delta``, linear beyond: ``mean(h(y_pred - y_true), -1)`` with
-    ``h(e) = e**2 / 2`` if ``|e| <= delta`` else ``delta * |e| - delta**2 / 2``."""
+@_of_mean(_squared_log_error)
+def mean_squared_logarithmic_error(y_true, y_pred):
+    """``mean(square(log(1 + max(y_pred, eps)) - log(1 + max(y_true, eps))), axis=-1)``."""
+    return ops.mean(_squared_log_error(y_true, y_pred), axis=-1)
+
+
+def _huber_error(y_true, y_pred, delta=1.0):
     y_true, y_pred = align_y("huber", y_true, y_pred)
     error = ops.subtract(y_pred, y_true)
     abs_error = ops.abs(error)
     quadratic = ops.multiply(ops.square(error), 0.5)
     linear = ops.subtract(ops.multiply(abs_error, delta), 0.5 * delta * delta)
-    return ops.mean(ops.where(ops.less_equal(abs_error, delta), quadratic, linear), axis=-1)
+    return ops.where(ops.less_equal(abs_error, delta), quadratic, linear)
+
+
+@_of_mean(_huber_error)
+def huber(y_true, y_pred, delta=1.0):
+    """Quadratic for errors up to ``delta``, linear beyond: ``mean(h(y_pred - y_true), -1)`` with
+    ``h(e) = e**2 / 2`` if ``|e| <= delta`` else ``delta * |e| - delta**2 / 2``."""
+    return ops.mean(_huber_error(y_true, y_pred, delta), axis=-1)
 
 
 def log_cosh(y_true, y_pred):

@@ -16,6 +16,7 @@ from plugnet.dtypes import floatx, standardize_dtype
 
 EPSILON = 1e-7
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
+_MEAN_REDUCTIONS = ("sum_over_batch_size", "mean")  # the sum of the values over their number
 
 
 # -- shared shape and dtype handling -------------------------------------------------
@@ -221,6 +222,18 @@ class LossFunctionWrapper(Loss):
         super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        # fn = mean(elementwise, axis=-1), reduced to the mean of its values: one mean of all of them.
+        elementwise = getattr(self.fn, "elementwise", None)
+        if (elementwise is None or sample_weight is not None or self.reduction not in _MEAN_REDUCTIONS
+                or type(self).call is not LossFunctionWrapper.call or type(self)._mask is not Loss._mask):
+            return super().__call__(y_true, y_pred, sample_weight)
+        values = elementwise(as_tensor(y_true), as_tensor(y_pred, self.dtype), **self._fn_kwargs)
+        shape = ops.shape(values)
+        if None not in shape and not math.prod(shape):
+            return reduce_values(ops.mean(values, axis=-1), None, self.reduction)  # no values: as two steps
+        return ops.mean(values)
 
     def call(self, y_true, y_pred):
         return self.fn(y_true, y_pred, **self._fn_kwargs)

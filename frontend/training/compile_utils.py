@@ -76,8 +76,10 @@ class LossTracker(Mean):
 
     ``update_state(loss, sample_weight=batch_size)`` with a scalar loss and an
     integer batch size adds ``loss * batch_size`` to a running tensor and the
-    batch size to a Python int: no Variable is written. ``result()`` is then
-    one division, and ``reset_state()`` forgets the running sums. The
+    batch size to a Python int: no Variable is written. The first batch after a
+    reset is kept as it is, so ``train_on_batch`` (a reset, one update, one
+    read) runs no op at all; ``result()`` is otherwise one division, and
+    ``reset_state()`` forgets the running sums. The
     ``total``/``count`` Variables are brought up to date (and lazily zeroed
     after a reset) only when they are read, or when an update takes ``Mean``'s
     general path (any other ``sample_weight``).
@@ -87,6 +89,7 @@ class LossTracker(Mean):
         super().__init__(name=name, dtype=dtype)
         self._sum = None  # loss * batch size, summed since the Variables were last synced
         self._count = 0
+        self._single = False  # _sum is one batch's loss, not yet multiplied by its size (_count)
         self._in_variables = False  # the Variables hold part of the current state
         self._stale = False  # the Variables hold state a reset discarded
         self._weighted = False  # a traced update took Mean's general path (weights other than batch sizes)
@@ -107,18 +110,25 @@ class LossTracker(Mean):
             self._sync()
             self._in_variables = True
             return super().update_state(values, sample_weight)
+        if self._sum is None:
+            self._sum, self._count, self._single = values, sample_weight, True
+            return None
         weighted = ops.multiply(values, float(sample_weight))
-        self._sum = weighted if self._sum is None else ops.add(self._sum, weighted)
+        self._sum = ops.add(self._scaled_sum(), weighted)
         self._count += sample_weight
+        self._single = False
+
+    def _scaled_sum(self):
+        return ops.multiply(self._sum, float(self._count)) if self._single else self._sum
 
     def _sync(self) -> None:
         if self._stale:
             super().reset_state()
             self._stale = False
         if self._sum is not None:
-            self.total.assign_add(self._sum)
+            self.total.assign_add(self._scaled_sum())
             self.count.assign_add(float(self._count))
-            self._sum, self._count = None, 0
+            self._sum, self._count, self._single = None, 0, False
             self._in_variables = True
 
     def result(self):
@@ -131,12 +141,14 @@ class LossTracker(Mean):
         if not self._in_variables:
             if self._sum is None:
                 return ops.zeros((), self.dtype)
+            if self._single:
+                return self._sum if ops.dtype(self._sum) == self.dtype else ops.cast(self._sum, self.dtype)
             return ops.divide(self._sum, float(self._count))
         self._sync()
         return super().result()
 
     def reset_state(self) -> None:
-        self._sum, self._count = None, 0
+        self._sum, self._count, self._single = None, 0, False
         if self.graph:
             self._stale, self._in_variables = False, True
             super().reset_state()

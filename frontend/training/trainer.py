@@ -514,6 +514,8 @@ class Trainer:
 
     def _flatten_metrics_in_order(self, logs: dict):
         """Keras's order: the metrics as :attr:`metrics` lists them, then other keys sorted; one value alone."""
+        if len(logs) == 1:
+            return next(iter(logs.values()))
         names = []
         for metric in self.metrics:
             if isinstance(metric, CompileMetrics):

@@ -71,6 +71,13 @@ def variable_assign():
     counter = Variable(np.zeros(2, np.int32), trainable=False)
     counter.assign_add(np.array([1, 2], np.int32))
     expect_equal("an int32 Variable after assign_add", (counter.dtype, host(counter).tolist()), ("int32", [1, 2]))
+    steps = Variable(np.array(0, np.int64), trainable=False)
+    steps.assign_add(1)  # an optimizer's step counter: a Python number reaches the backend as it is
+    steps.assign(ops.add(steps, 4))
+    scale = Variable(np.array(2.0, np.float32))
+    scale.assign_sub(0.5)
+    expect_equal("scalar Variables after assign_add(1), assign and assign_sub(0.5)",
+                 (steps.dtype, int(host(steps)), scale.dtype, float(host(scale))), ("int64", 5, "float32", 1.5))
     expect_raises("assigning a (2,) value to a (3,) Variable", ValueError, v.assign, np.ones(2))
 
 
