@@ -129,7 +129,8 @@ class Variable(TensorOperators):
             shape = ops.shape(value)
         if tuple(shape) != self._shape:
             raise ValueError(
-                f"Variable {self.name!r}: cannot {what} a value of shape {tuple(shape)} to a variable of shape {self._shape}."
+                f"Variable {self.name!r}: cannot {what} a value of shape {tuple(shape)} "
+                f"to a variable of shape {self._shape}."
             )
         return value
 

@@ -44,7 +44,6 @@ first-order: pullbacks run on bare arrays, unrecorded.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from plugnet.operators import TensorOperators
