@@ -71,7 +71,10 @@ def align_y(owner: str, y_true, y_pred):
     if not dtype.startswith(("float", "bfloat")):
         dtype = floatx()
         y_pred = ops.cast(y_pred, dtype)
-    y_true, y_pred = squeeze_or_expand_to_same_rank(as_tensor(y_true, dtype), y_pred)
+    y_true = as_tensor(y_true, dtype)
+    if ops.shape(y_true) == ops.shape(y_pred):
+        return y_true, y_pred
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     check_broadcastable(owner, tuple(ops.shape(y_true)), tuple(ops.shape(y_pred)))
     return y_true, y_pred
 

@@ -64,6 +64,16 @@ class LazyLogs(MutableMapping):
     def __len__(self) -> int:
         return len(self._materialized())
 
+    # Mapping's mixins would look every key up again; read the computed dict directly.
+    def items(self):
+        return self._materialized().items()
+
+    def keys(self):
+        return self._materialized().keys()
+
+    def values(self):
+        return self._materialized().values()
+
     def copy(self) -> dict:
         return dict(self._materialized())
 
