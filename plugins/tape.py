@@ -165,13 +165,18 @@ class Recorder:
         """An op's result ``out`` (an array, or a list or tuple of them) as the recorded tensors of a
         new node, recorded: ``parents`` and ``pull`` as for :class:`Node`. A pullback of several
         results gets their gradients as a ``kind`` (default: the type of ``out``)."""
-        if type(out) in (list, tuple):
-            node = Node(parents, pull, (kind or type(out), [(np.shape(o), _dtype_of(o)) for o in out]))
-            result = type(out)(self.tensor_type(o, node, k) for k, o in enumerate(out))
+        kind_of_out = type(out)
+        if kind_of_out is list or kind_of_out is tuple:
+            node = Node(parents, pull, (kind or kind_of_out, [(np.shape(o), _dtype_of(o)) for o in out]))
+            result = kind_of_out(self.tensor_type(o, node, k) for k, o in enumerate(out))
         else:
             node = Node(parents, pull)
             result = self.tensor_type(out, node)
-        self.record(node)
+        # record(node), inlined: this runs once per recorded op.
+        active = self.active
+        for tape in active:
+            tape._nodes.append(node)
+        node.holds = len(active)
         return result
 
     def no_recording(self):
@@ -206,8 +211,15 @@ class Recorder:
             parent_grads = node.pull(g)
             for position, parent in node.parents:
                 pg = parent_grads[position]
-                if pg is not None:
-                    _add(grads, parent._node, parent._index, pg)
+                if pg is None:
+                    continue
+                # _add, inlined: this runs once per edge of the record.
+                parent_node = parent._node
+                slots = grads.get(parent_node)
+                if slots is None and parent_node.outputs is None:
+                    grads[parent_node] = [pg]
+                    continue
+                _add(grads, parent_node, parent._index, pg)
         return grads
 
 

@@ -74,12 +74,17 @@ def _watch_value(x):
 
 def _own_gradient(g, source, earlier):
     """A gradient in its source's floating dtype, as an array the user owns."""
-    want = np.asarray(plain(source)).dtype
-    g = np.asarray(g, dtype=want if want.kind in "fc" else None)
+    value = plain(source)
+    want = value.dtype if type(value) is np.ndarray else np.asarray(value).dtype
+    if type(g) is not np.ndarray or g.dtype != want:
+        g = np.asarray(g, dtype=want if want.kind in "fc" else None)
     # Rules may hand one array to several inputs, or a read-only view:
     # the user gets arrays of their own, safe to modify in place.
-    if not g.flags.writeable or any(g is r for r in earlier):
-        g = g.copy()
+    if not g.flags.writeable:
+        return g.copy()
+    for r in earlier:
+        if g is r:
+            return g.copy()
     return g
 
 
@@ -95,7 +100,7 @@ RULES: dict[str, object] = {}
 """Backward rules by op name, filled by :func:`vjp`."""
 
 # While a backward rule runs: the tracked inputs of its op, as Node.parents.
-_wanted: list = []
+_wanted: list | tuple = ()
 
 
 def wants(x) -> bool:
@@ -194,18 +199,27 @@ def recorded(forward, rule):
         parents = []
         lists = None
         flat = 0
+        leaves = recorder.leaves
         for i, a in enumerate(args):
             kind = type(a)
             if kind is Tensor:
                 parents.append((flat, a))
                 raw[i] = a._value
             elif kind is np.ndarray:
-                leaves = recorder.leaves
                 if leaves:
                     entry = leaves.get(id(a))
                     if entry is not None:
                         parents.append((flat, entry[1]))
-            elif kind is Variable or isinstance(a, Variable):
+            elif kind is float or kind is int:
+                pass
+            elif kind is Variable:
+                raw[i] = value = a._value
+                entry = leaves.get(id(a))
+                if entry is not None:
+                    parents.append((flat, entry[1]))
+                elif a._trainable:
+                    parents.append((flat, _leaf(a, value)))
+            elif isinstance(a, Variable):
                 raw[i] = a._value
                 tracked = _tracked(a)
                 if tracked is not None:
@@ -234,7 +248,7 @@ def recorded(forward, rule):
             try:
                 grads = rule(g, out, *raw)
             finally:
-                _wanted = []
+                _wanted = ()
             if type(grads) is not tuple:
                 if len(raw) != 1:
                     raise TypeError(f"backward rule of {name!r} must return a tuple of "

@@ -442,7 +442,7 @@ class Layer:
         else:
             raise TypeError(f"Layer '{self.name}' was called without inputs.")
         if type(inputs) is KerasTensor or (isinstance(inputs, _CONTAINERS) and is_symbolic(inputs)) or (
-            (len(args) > 1 or kwargs) and (is_symbolic(args[1:]) or is_symbolic(kwargs))
+            (len(args) > 1 or kwargs) and _symbolic_extras(args, kwargs)
         ):
             return self._symbolic_call(args, kwargs)
         owner = self.__dict__.get("_weights_backend")
@@ -733,6 +733,15 @@ def _standardize_layer_dtype(dtype, owner: str) -> str:
             f"{owner}: mixed precision policies ({dtype!r}) are not supported; use a dtype such as 'float32'."
         )
     return standardize_dtype(dtype)
+
+
+def _symbolic_extras(args, kwargs) -> bool:
+    """Whether a call's arguments after the inputs hold a KerasTensor. ``training=True`` and its
+    like (flags, None) are answered without a look inside: every model call passes one."""
+    for value in kwargs.values():
+        if value is not None and value is not True and value is not False and is_symbolic(value):
+            return True
+    return len(args) > 1 and is_symbolic(args[1:])
 
 
 # ---------------------------------------------------------------------- input conversion

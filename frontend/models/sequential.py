@@ -152,15 +152,17 @@ class Sequential(Model):
     # ------------------------------------------------------------------ running
 
     def call(self, inputs, training=None, mask=None):
-        if self._offset:
-            inputs = standardize_input(inputs, self._stack[0].output, self.name)
+        stack = self._stack
+        offset = self._offset
+        if offset:
+            inputs = standardize_input(inputs, stack[0].output, self.name)
         state = _call_local.state
         previous = state.training
         if training is not None:
             state.training = training
         try:
             x = inputs
-            for layer in self._stack[self._offset:]:
+            for layer in stack[offset:] if offset else stack:
                 x = layer(x)
         finally:
             state.training = previous
