@@ -45,7 +45,8 @@ def shape(x):
     if kind is np.ndarray:
         return x.shape
     if kind is Tensor:
-        return np.shape(x._value)
+        value = x._value
+        return value.shape if type(value) is np.ndarray else np.shape(value)
     return tuple(np.shape(x))
 
 
