@@ -152,6 +152,8 @@ _op("any", "(x, axis=None, keepdims=False)", "np.any(x, axis, keepdims=keepdims)
 
 _section("linalg")
 _op("matmul", "(x1, x2)", "np.matmul(x1, x2)", True)
+_op("dense", "(x, kernel, bias=None)", "np.matmul(x, kernel) + bias (no bias when None): the Dense layer's map, "
+    "kernel (in, out); optional: composed of the backend's matmul and add", True)
 _op("dot", "(x1, x2)", "np.dot(x1, x2)", True)
 _op("tensordot", "(x1, x2, axes=2)", "np.tensordot(x1, x2, axes)", True)
 _op("einsum", "(subscripts, *operands)", "np.einsum(subscripts, *operands)", True)
@@ -292,6 +294,21 @@ def _missing_op(backend_name: str, op_name: str):
     return missing
 
 
+def _composed_dense(table: dict):
+    matmul, add = table["matmul"], table["add"]
+
+    def dense(x, kernel, bias=None):
+        out = matmul(x, kernel)
+        return out if bias is None else add(out, bias)
+
+    return dense
+
+
+COMPOSED = {"dense": _composed_dense}
+"""Ops a backend may leave out: ``assemble`` composes them from the backend's other ops (a
+backend with a fused kernel provides its own). Each maker takes an op table and returns the op."""
+
+
 def find_ops(modules) -> dict:
     """Collect, from ``modules`` in order, the public function for every contract op."""
     found = {}
@@ -319,17 +336,24 @@ def assemble(name: str, ops: dict, *, variable, assign, Tape, devices, assign_ad
     """Build a :class:`Backend` from a mapping ``op name -> function`` and the :data:`BACKEND_API`.
 
     Every contract op that ``ops`` lacks is filled with a function raising a
-    clear ``NotImplementedError`` and listed in ``Backend.missing``. Optional
-    parts of the API get the defaults :data:`BACKEND_API` states.
+    clear ``NotImplementedError`` and listed in ``Backend.missing``, except the
+    :data:`COMPOSED` ops, which are built from the others. Optional parts of the
+    API get the defaults :data:`BACKEND_API` states.
     """
     table = dict(ops)
-    missing = tuple(sorted(OP_NAMES - table.keys()))
+    composed = [op_name for op_name in COMPOSED if op_name not in table]
+    missing = tuple(sorted(OP_NAMES - table.keys() - set(composed)))
     for op_name in missing:
         table[op_name] = _missing_op(name, op_name)
+    for op_name in composed:
+        table[op_name] = COMPOSED[op_name](table)
     recording = None
     if recording_ops is not None:
         recording = dict(table)
         recording.update(recording_ops)
+        for op_name in composed:
+            if op_name not in recording_ops:  # composed of the recording ops, so that it records
+                recording[op_name] = COMPOSED[op_name](recording)
         recording = types.SimpleNamespace(**recording)
     return Backend(
         name=name,

@@ -10,7 +10,7 @@ import pytest
 import plugnet
 from plugnet import ops
 from plugnet.plugins import manager as manager_module
-from plugnet.plugins.contract import OPS
+from plugnet.plugins.contract import COMPOSED, OPS
 from plugnet.plugins.manager import DISABLE_ENV, PluginWarning, get_plugin_manager, reset_plugin_manager
 
 FAKE_BACKEND = '''
@@ -105,8 +105,11 @@ def test_a_third_party_backend_is_found_and_used(site):
         assert ops.add(ops.convert_to_tensor([1.0]), ops.convert_to_tensor([2.0])).tolist() == [3.0]
         with pytest.raises(NotImplementedError, match=r"'fakeback' backend does not implement the op 'conv'"):
             ops.conv(None, None)
+        # A composed op is not missing, but needs the ops it is composed of.
+        with pytest.raises(NotImplementedError, match=r"'fakeback' backend does not implement the op 'matmul'"):
+            ops.dense(ops.convert_to_tensor([[1.0]]), ops.convert_to_tensor([[2.0]]))
     assert plugnet.backend.name() == before
-    assert len(plugnet.backend.load("fakeback").missing) == len(OPS) - 2
+    assert len(plugnet.backend.load("fakeback").missing) == len(OPS) - 2 - len(COMPOSED)
 
 
 def test_plugins_contribute_objects_for_loading(site):

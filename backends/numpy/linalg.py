@@ -13,7 +13,7 @@ import string
 
 import numpy as np
 
-from .autograd import vjp
+from .autograd import plain, vjp
 from .math import _multiply_grad, _spread, _wants, unbroadcast
 
 # -- linalg --------------------------------------------------------------------
@@ -23,7 +23,7 @@ matmul = np.matmul
 
 
 @vjp(matmul)
-def _(g, out, x1, x2):
+def _matmul_grad(g, out, x1, x2):
     w1, w2 = _wants(x1), _wants(x2)
     if not (w1 or w2):
         return None, None
@@ -48,6 +48,30 @@ def _(g, out, x1, x2):
             gb = np.swapaxes(a, -1, -2) @ g
         gb = unbroadcast(gb, b).reshape(np.shape(x2))
     return ga, gb
+
+
+def dense(x, kernel, bias=None):
+    out = np.matmul(x, kernel)
+    if bias is None:
+        return out
+    b = plain(bias)
+    # A Dense bias is added into the product's own array: one temporary fewer than matmul + add.
+    if (type(out) is np.ndarray and type(b) is np.ndarray and b.dtype == out.dtype and b.ndim == 1
+            and out.ndim and b.shape[0] == out.shape[-1]):
+        return np.add(out, b, out=out)
+    return np.add(out, b)
+
+
+@vjp(dense)
+def _(g, out, x, kernel, bias=None):
+    # One node for the Dense layer's map, where matmul + add record two.
+    a, k = np.asarray(x), np.asarray(kernel)
+    if a.ndim == 2 and k.ndim == 2 and a.dtype == k.dtype == g.dtype:  # a batch of vectors: the usual case
+        gx = g @ k.T if _wants(x) else None
+        gk = a.T @ g if _wants(kernel) else None
+    else:
+        gx, gk = _matmul_grad(g, None, x, kernel)
+    return gx, gk, (unbroadcast(g, bias) if bias is not None and _wants(bias) else None)
 
 
 def _tensordot_axes(axes, nd1: int, nd2: int):

@@ -76,9 +76,7 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs):
-        outputs = ops.matmul(inputs, self.kernel)
-        if self.bias is not None:
-            outputs = ops.add(outputs, self.bias)
+        outputs = ops.dense(inputs, self.kernel, self.bias)
         if self.activation is not activations.linear:
             outputs = self.activation(outputs)
         return outputs

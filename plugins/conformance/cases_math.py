@@ -239,6 +239,14 @@ CASES = {
         Case(sample(2, 3, 4, key="a"), sample(4, key="b")),
         Case(sample(4, 5, key="a"), sample(2, 5, 3, key="b")),
     ],
+    "dense": [
+        Case(sample(4, 3, key="a"), sample(3, 2, key="b"), sample(2, key="c")),
+        Case(sample(4, 3, key="a"), sample(3, 2, key="b")),
+        Case(sample(4, 3, key="a"), sample(3, 2, key="b"), None),
+        Case(sample(2, 4, 3, key="a"), sample(3, 5, key="b"), sample(5, key="c")),  # a batch of sequences
+        Case(sample(3, key="a"), sample(3, 2, key="b"), sample(2, key="c")),
+        Case(sample(4, 3, key="a"), sample(3, 2, key="b"), 0.5),
+    ],
     "dot": [
         Case(sample(3, key="a"), sample(3, key="b")),
         Case(sample(2, 3, key="a"), sample(3, 4, key="b")),
@@ -323,6 +331,7 @@ def _reduction(fn):
 
 
 REFERENCE = {
+    "dense": lambda x, kernel, bias=None: np.matmul(x, kernel) + (0.0 if bias is None else bias),
     **{name: _reduction(getattr(np, name)) for name in ("sum", "mean", "max", "min", "prod", "var", "std")},
     "divide": np.true_divide,
     "rsqrt": lambda x: 1 / np.sqrt(x),
