@@ -344,6 +344,17 @@ def tensordot(x1, x2, axes=2):
     return tf.tensordot(x1, x2, _normalized_axes(axes, x1.shape.rank, x2.shape.rank))
 
 
+def dense(x, kernel, bias=None):
+    out = matmul(x, kernel)
+    if bias is None:
+        return out
+    b = tensor(bias)
+    if b.dtype == out.dtype and b.shape.rank == 1 and (out.shape.rank or 0) >= 2:
+        # One op whose gradient is one BiasAddGrad, where a broadcasting add's takes several.
+        return gen_nn_ops.bias_add(out, b)
+    return add(out, bias)
+
+
 def dot(x1, x2):
     x1, x2 = promote(tensor(x1), tensor(x2))
     nd1, nd2 = x1.shape.rank, x2.shape.rank

@@ -323,6 +323,16 @@ def matmul(x1, x2):
     return torch.matmul(*_pair(x1, x2))
 
 
+def dense(x, kernel, bias=None):
+    x, kernel = _pair(x, kernel)
+    if bias is None:
+        return torch.matmul(x, kernel)
+    b = bias if type(bias) is Tensor else tensor(bias)
+    if x.dim() == 2 and kernel.dim() == 2 and b.dim() == 1 and b.dtype is x.dtype:
+        return torch.addmm(b, x, kernel)  # one kernel and one autograd node for the Dense layer's map
+    return add(torch.matmul(x, kernel), bias)
+
+
 def dot(x1, x2):
     x1, x2 = _pair(x1, x2)
     if x1.dim() == 0 or x2.dim() == 0:
