@@ -4,10 +4,13 @@ For each backend and model, plugnet (``train_on_batch`` and ``fit``), the
 native loop of the same framework (``bench/natives.py``) and, when Keras 3 is
 installed, Keras on the same framework start from the same weights and see the
 same batches; their rounds alternate so that machine noise hits all alike.
-Each backend runs in its own process (Keras fixes its backend at import).
+Each backend runs in its own process (Keras fixes its backend at import). The
+order of the contenders rotates from round to round: a loop that runs right
+after another finds the caches full of that loop's code and data, and pays
+for it (about 3 % of a two-layer step on NumPy), so no one may always go second.
 
     python bench/train_step.py                       # every installed backend
-    python bench/train_step.py --backends numpy torch --rounds 9
+    python bench/train_step.py --backends numpy torch --rounds 10
     python bench/train_step.py --models cnn
     OPENBLAS_NUM_THREADS=1 python bench/train_step.py --threads 1   # one thread everywhere
 
@@ -178,39 +181,50 @@ def bench_backend(backend, rounds, models, threads=None):
         keras = None
     if backend == "numpy":
         keras = None  # Keras 3's NumPy backend cannot train
-    results = {}
-    for spec in (SPECS[name]() for name in models):
-        native = native_loop(backend, spec)
-        native_batches = [native.prepare(x, y) for x, y in spec["batches"]]
-        ours = compiled(plugnet, spec)
-        our_batches = [(plugnet.ops.convert_to_tensor(x), plugnet.ops.convert_to_tensor(y)) for x, y in spec["batches"]]
-        fit_model = compiled(plugnet, spec)
-        theirs = compiled(keras, spec) if keras is not None else None
-        # Same weights, same batch: the first losses agree.
-        first = native.step(*native_batches[0])
-        mine = float(ours.train_on_batch(*our_batches[0]))
-        assert abs(first - mine) <= 1e-4 * abs(first), (spec["name"], first, mine)
-        fit_model.train_on_batch(*spec["batches"][0])
-        if theirs is not None:
-            theirs.train_on_batch(*spec["batches"][0])
-        epoch = epoch_data(spec["batches"], spec["repeats"])
-        times = {"native": [], "train_on_batch": [], "native_epoch": [], "fit": [], "keras": []}
-        for _ in range(rounds):
-            times["native"].append(per_step(native.step, native_batches, spec["repeats"]))
-            times["train_on_batch"].append(per_step(ours.train_on_batch, our_batches, spec["repeats"]))
-            times["native_epoch"].append(native_epoch_per_step(native, epoch))
-            times["fit"].append(fit_per_step(fit_model, epoch))
-            if theirs is not None:
-                times["keras"].append(per_step(theirs.train_on_batch, native_batches, spec["repeats"]))
-        results[spec["name"]] = {k: statistics.median(v) for k, v in times.items() if v}
-    return results
+    return {name: bench_model(plugnet, keras, backend, SPECS[name](), rounds) for name in models}
+
+
+def bench_model(plugnet, keras, backend, spec, rounds):
+    """Median seconds per step of each contender on one model (``keras`` None: without Keras)."""
+    native = native_loop(backend, spec)
+    native_batches = [native.prepare(x, y) for x, y in spec["batches"]]
+    ours = compiled(plugnet, spec)
+    our_batches = [(plugnet.ops.convert_to_tensor(x), plugnet.ops.convert_to_tensor(y)) for x, y in spec["batches"]]
+    fit_model = compiled(plugnet, spec)
+    # Same weights, same batch: the first losses agree.
+    first = native.step(*native_batches[0])
+    mine = float(ours.train_on_batch(*our_batches[0]))
+    assert abs(first - mine) <= 1e-4 * abs(first), (spec["name"], first, mine)
+    fit_model.train_on_batch(*spec["batches"][0])
+    epoch = epoch_data(spec["batches"], spec["repeats"])
+    timed = {
+        "native": lambda: per_step(native.step, native_batches, spec["repeats"]),
+        "train_on_batch": lambda: per_step(ours.train_on_batch, our_batches, spec["repeats"]),
+        "native_epoch": lambda: native_epoch_per_step(native, epoch),
+        "fit": lambda: fit_per_step(fit_model, epoch),
+    }
+    if keras is not None:
+        theirs = compiled(keras, spec)
+        theirs.train_on_batch(*spec["batches"][0])
+        # Keras, as plugnet, gets each batch as tensors made once (in its own layout).
+        keras_batches = [(keras.ops.convert_to_tensor(x), keras.ops.convert_to_tensor(y)) for x, y in spec["batches"]]
+        timed["keras"] = lambda: per_step(theirs.train_on_batch, keras_batches, spec["repeats"])
+    times = {name: [] for name in timed}
+    order = list(timed)
+    for round_ in range(rounds):
+        # Each round starts one later: whatever runs right after another loop finds the caches full
+        # of that loop's code and data, and no contender should always be the one that does.
+        for name in order[round_ % len(order):] + order[:round_ % len(order)]:
+            times[name].append(timed[name]())
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="plugnet vs native train-step time")
     parser.add_argument("--backends", nargs="*", default=["numpy", "torch", "tensorflow"])
     parser.add_argument("--models", nargs="*", default=list(SPECS), choices=list(SPECS))
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=20,
+                        help="rounds per contender (a multiple of 4 and 5 puts each in every position equally)")
     parser.add_argument("--threads", type=int, default=None,
                         help="CPU threads for torch and TensorFlow (both sides alike; default: theirs)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
