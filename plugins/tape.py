@@ -172,11 +172,7 @@ class Recorder:
         else:
             node = Node(parents, pull)
             result = self.tensor_type(out, node)
-        # record(node), inlined: this runs once per recorded op.
-        active = self.active
-        for tape in active:
-            tape._nodes.append(node)
-        node.holds = len(active)
+        self.record(node)
         return result
 
     def no_recording(self):
@@ -211,15 +207,8 @@ class Recorder:
             parent_grads = node.pull(g)
             for position, parent in node.parents:
                 pg = parent_grads[position]
-                if pg is None:
-                    continue
-                # _add, inlined: this runs once per edge of the record.
-                parent_node = parent._node
-                slots = grads.get(parent_node)
-                if slots is None and parent_node.outputs is None:
-                    grads[parent_node] = [pg]
-                    continue
-                _add(grads, parent_node, parent._index, pg)
+                if pg is not None:
+                    _add(grads, parent._node, parent._index, pg)
         return grads
 
 

@@ -212,14 +212,7 @@ def recorded(forward, rule):
                         parents.append((flat, entry[1]))
             elif kind is float or kind is int:
                 pass
-            elif kind is Variable:
-                raw[i] = value = a._value
-                entry = leaves.get(id(a))
-                if entry is not None:
-                    parents.append((flat, entry[1]))
-                elif a._trainable:
-                    parents.append((flat, _leaf(a, value)))
-            elif isinstance(a, Variable):
+            elif kind is Variable or isinstance(a, Variable):
                 raw[i] = a._value
                 tracked = _tracked(a)
                 if tracked is not None:

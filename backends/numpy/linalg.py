@@ -65,12 +65,7 @@ def dense(x, kernel, bias=None):
 @vjp(dense)
 def _(g, out, x, kernel, bias=None):
     # One node for the Dense layer's map, where matmul + add record two.
-    a, k = np.asarray(x), np.asarray(kernel)
-    if a.ndim == 2 and k.ndim == 2 and a.dtype == k.dtype == g.dtype:  # a batch of vectors: the usual case
-        gx = g @ k.T if _wants(x) else None
-        gk = a.T @ g if _wants(kernel) else None
-    else:
-        gx, gk = _matmul_grad(g, None, x, kernel)
+    gx, gk = _matmul_grad(g, None, x, kernel)
     return gx, gk, (unbroadcast(g, bias) if bias is not None and _wants(bias) else None)
 
 

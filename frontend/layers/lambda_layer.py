@@ -10,7 +10,8 @@ import sys
 import types
 
 from plugnet import registry
-from plugnet.layers.layer import Layer, _probe_output_spec
+from plugnet.layers.layer import Layer
+from plugnet.layers.output_probe import probe_output_spec
 from plugnet.layers.structure import flatten, map_shapes, map_structure
 from plugnet.layers.symbolic import KerasTensor
 
@@ -70,7 +71,7 @@ class Lambda(Layer):
 
     def compute_output_spec(self, *args, **kwargs):
         if self._output_shape is None:
-            return _probe_output_spec(self, args, kwargs)
+            return probe_output_spec(self, args, kwargs)
         input_shape = map_structure(lambda t: t.shape, args[0])
         if callable(self._output_shape):
             shape = self._output_shape(input_shape)

@@ -24,9 +24,10 @@ from plugnet import initializers, ops, registry, regularizers
 from plugnet.dtypes import FLOATX, is_float, standardize_dtype
 from plugnet.layers import tracking
 from plugnet.layers.call_context import _local as _call_local
-from plugnet.layers.call_context import probing
+from plugnet.layers.call_inputs import convert_input
 from plugnet.layers.input_spec import InputSpec, _incompatible, check_input_spec, format_shape
 from plugnet.layers.naming import to_snake_case, unique_name
+from plugnet.layers.output_probe import probe_output_spec
 from plugnet.layers.structure import flatten, is_shape, map_shapes, map_structure, pack_like
 from plugnet.layers.symbolic import KerasTensor, Node, is_symbolic
 from plugnet.variables import Variable
@@ -34,16 +35,7 @@ from plugnet.variables import Variable
 # id -> weak reference of the layers whose add_loss() results are pending; the
 # next outermost call clears them. (A dict, as its truth test is the cheapest.)
 _loss_holders: dict = {}
-# Native dtype object -> (name, is floating), so autocasting costs one dict lookup.
-_dtype_info_cache: dict = {}
-# (type, native dtype) -> (is a tensor of the active backend, dtype name, is floating),
-# valid for the backend in _input_kinds_owner.
-_input_kinds: dict = {}
-_input_kinds_owner = [None]
 _CONTAINERS = (list, tuple, dict)
-# Sizes substituted for unknown dimensions when a layer is run on placeholder
-# data: small, different, and divisible by small factors (reshapes, pooling).
-_PROBE_SIZES = (4, 8)
 
 
 class Layer:
@@ -425,7 +417,7 @@ class Layer:
             shapes = map_structure(lambda t: t.shape, args[0])
             output_shape = self.compute_output_shape(shapes)
             return map_shapes(lambda s: KerasTensor(s, self.compute_dtype), output_shape)
-        return _probe_output_spec(self, args, kwargs)
+        return probe_output_spec(self, args, kwargs)
 
     # ------------------------------------------------------------------ calling
 
@@ -449,7 +441,7 @@ class Layer:
         if owner is not None and owner is not _backend._active:
             _refuse_other_backend(self, owner)
         if self._convert_input_args:
-            inputs = _convert_input(inputs, self._dtype, self._autocast)
+            inputs = convert_input(inputs, self._dtype, self._autocast)
         if not self.built:
             self._build_with_shapes(map_structure(ops.shape, inputs))
         spec = self.input_spec
@@ -742,135 +734,3 @@ def _symbolic_extras(args, kwargs) -> bool:
         if value is not None and value is not True and value is not False and is_symbolic(value):
             return True
     return len(args) > 1 and is_symbolic(args[1:])
-
-
-# ---------------------------------------------------------------------- input conversion
-
-
-def _dtype_info(x) -> tuple:
-    native = getattr(x, "dtype", None)
-    info = _dtype_info_cache.get(native) if native is not None else None
-    if info is None:
-        name = ops.dtype(x)
-        info = (name, is_float(name))
-        if native is not None:
-            try:
-                _dtype_info_cache[native] = info
-            except TypeError:
-                pass
-    return info
-
-
-def _is_number_list(x) -> bool:
-    first = x[0]
-    while isinstance(first, (list, tuple)) and first:
-        first = first[0]
-    return isinstance(first, (int, float, bool, np.generic))
-
-
-def _input_kind(x, native):
-    """(is a tensor of the active backend, dtype name, is floating) for ``x``, cached per type and dtype."""
-    active = _backend.active()
-    if _input_kinds_owner[0] is not active:
-        _input_kinds.clear()
-        _input_kinds_owner[0] = active
-    key = (type(x), native)
-    try:
-        return _input_kinds[key]
-    except KeyError:
-        pass
-    except TypeError:  # an unhashable dtype object
-        return None
-    kind = None
-    if ops.is_tensor(x):
-        name, floating = _dtype_info(x)
-        kind = (True, name, floating)
-    else:
-        kind = (False, None, False)
-    _input_kinds[key] = kind
-    return kind
-
-
-def _convert_input(x, dtype: str, autocast: bool):
-    """Tensors stay (floating ones cast to ``dtype``), arrays and number lists become tensors."""
-    native = getattr(x, "dtype", None)
-    if native is not None:
-        kind = _input_kind(x, native)
-        if kind is not None and kind[0]:
-            if autocast and kind[2] and kind[1] != dtype:
-                return ops.cast(x, dtype)
-            return x
-    if ops.is_tensor(x):
-        if autocast:
-            name, floating = _dtype_info(x)
-            if floating and name != dtype:
-                return ops.cast(x, dtype)
-        return x
-    if isinstance(x, Variable) or x is None or isinstance(x, (str, bytes)):
-        return x
-    if isinstance(x, (list, tuple)):
-        if x and _is_number_list(x):
-            return _convert_input(ops.convert_to_tensor(np.asarray(x)), dtype, autocast)
-        return type(x)(_convert_input(item, dtype, autocast) for item in x)
-    if isinstance(x, dict):
-        return {key: _convert_input(value, dtype, autocast) for key, value in x.items()}
-    if isinstance(x, (np.ndarray, np.generic, int, float)):
-        array = np.asarray(x)
-        if autocast and array.dtype.kind == "f":
-            return ops.convert_to_tensor(array, dtype)
-        return ops.convert_to_tensor(array)
-    return x
-
-
-# ---------------------------------------------------------------------- shape inference by running
-
-
-def _probe_output_spec(layer, args, kwargs):
-    """Output KerasTensors of ``layer`` on symbolic ``args``, found by running ``call`` on zeros.
-
-    Unknown dimensions are given two different sizes in two runs; output
-    dimensions that differ between the runs are unknown (None) too.
-    """
-    symbolic = [t for t in flatten([list(args), kwargs]) if type(t) is KerasTensor]
-    dynamic = any(d is None for t in symbolic for d in t.shape)
-    runs = []
-    for size in _PROBE_SIZES if dynamic else _PROBE_SIZES[:1]:
-        def concrete(t, size=size):
-            if type(t) is not KerasTensor:
-                return t
-            return ops.zeros(tuple(size if d is None else d for d in t.shape), t.dtype)
-
-        call_args = map_structure(concrete, list(args))
-        call_kwargs = map_structure(concrete, kwargs)
-        if type(layer)._call_takes_training and "training" not in call_kwargs and (
-            type(layer)._training_position is None or len(call_args) <= type(layer)._training_position
-        ):
-            call_kwargs["training"] = False
-        with probing():
-            state = _call_local.state
-            depth = state.depth
-            state.depth = depth + 1
-            try:
-                outputs = layer.call(*call_args, **call_kwargs)
-            except Exception as exc:
-                shapes = ", ".join(format_shape(ops.shape(t)) for t in flatten([call_args, call_kwargs])
-                                   if ops.is_tensor(t))
-                raise ValueError(
-                    f"Could not infer the output shape of layer '{layer.name}' by running it on zeros of shape "
-                    f"{shapes}: {type(exc).__name__}: {exc}. Implement compute_output_shape(input_shape) in "
-                    f"{type(layer).__name__} to describe its output."
-                ) from exc
-            finally:
-                state.depth = depth
-        runs.append(outputs)
-    first = flatten(runs[0])
-    others = [flatten(run) for run in runs[1:]]
-    specs = []
-    for index, output in enumerate(first):
-        shape = list(ops.shape(output))
-        for other in others:
-            for axis, size in enumerate(ops.shape(other[index])):
-                if shape[axis] != size:
-                    shape[axis] = None
-        specs.append(KerasTensor(shape, ops.dtype(output)))
-    return pack_like(runs[0], specs)

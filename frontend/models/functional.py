@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from plugnet import ops, registry
 from plugnet.layers.call_context import _local as _call_local
+from plugnet.layers.call_inputs import convert_input, dtype_info
 from plugnet.layers.input_layer import InputLayer
 from plugnet.layers.input_spec import format_shape
-from plugnet.layers.layer import _convert_input, _dtype_info
 from plugnet.layers.structure import flatten, map_structure, pack_like
 from plugnet.layers.symbolic import KerasTensor
 from plugnet.models.model import Model
@@ -405,8 +405,8 @@ def standardize_input(x, ref: KerasTensor, model_name: str):
     As in Keras, an input one rank short of a declared size-1 last axis gets
     that axis added, and an extra size-1 last axis is dropped.
     """
-    x = _convert_input(x, ref.dtype, True)
-    name, _ = _dtype_info(x)
+    x = convert_input(x, ref.dtype, True)
+    name, _ = dtype_info(x)
     if name != ref.dtype:
         x = ops.cast(x, ref.dtype)
     shape = ops.shape(x)
