@@ -226,6 +226,9 @@ BACKEND_API: dict[str, str] = {
     "TensorFlow: tf.function)",
     "graph_steps": "bool: compile_step traces steps into a graph where Python side effects run once "
     "(TensorFlow); the trainer then keeps all step state in Variables (optional: False)",
+    "replay_steps": "bool: steps may be recorded once and replayed (plugnet.training.replay), which needs "
+    "assign, assign_add and assign_sub to write Variables in place; for eager backends (NumPy, torch), "
+    "optional: False",
     "devices": "() -> list of device names the backend sees, e.g. ['cpu', 'gpu:0']",
     "device_scope": "(name) -> context manager placing new tensors and variables on device `name` "
     "('cpu', 'gpu:0', ...); optional: only 'cpu' is accepted",
@@ -272,6 +275,7 @@ class Backend:
     set_seed: object
     sgd_update: object = None
     adam_update: object = None
+    replay_steps: bool = False
     missing: tuple[str, ...] = ()
     extras: dict = field(default_factory=dict)
 
@@ -332,7 +336,8 @@ def _cpu_only(backend_name: str):
 
 def assemble(name: str, ops: dict, *, variable, assign, Tape, devices, assign_add=None, assign_sub=None,
              set_trainable=None, no_recording=None, compile_step=None, graph_steps=False, device_scope=None,
-             set_seed=None, recording_ops=None, sgd_update=None, adam_update=None, **extras) -> Backend:
+             set_seed=None, recording_ops=None, sgd_update=None, adam_update=None, replay_steps=False,
+             **extras) -> Backend:
     """Build a :class:`Backend` from a mapping ``op name -> function`` and the :data:`BACKEND_API`.
 
     Every contract op that ``ops`` lacks is filled with a function raising a
@@ -373,6 +378,7 @@ def assemble(name: str, ops: dict, *, variable, assign, Tape, devices, assign_ad
         set_seed=set_seed or (lambda seed: None),
         sgd_update=sgd_update,
         adam_update=adam_update,
+        replay_steps=bool(replay_steps) and not graph_steps,
         missing=missing,
         extras=extras,
     )

@@ -75,4 +75,5 @@ def create_backend():
         devices=core.devices,
         sgd_update=updates.sgd_update,
         adam_update=updates.adam_update,
+        replay_steps=True,
     )

@@ -22,6 +22,7 @@ def create_backend():
         devices=core.devices,
         sgd_update=updates.sgd_update,
         adam_update=updates.adam_update,
+        replay_steps=True,
         device_scope=core.device_scope,
         set_seed=core.set_seed,
     )

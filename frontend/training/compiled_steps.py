@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from plugnet import backend as _backend
 from plugnet.training.logs import LazyLogs, pythonify
+from plugnet.training.replay import replayed
 
 
 def compiled(model, step, returns: str):
@@ -23,10 +24,16 @@ def compiled(model, step, returns: str):
     the traced step (``resets_metrics`` is then set on it).
     """
     backend = _backend.active()
-    if model.run_eagerly or not (backend.graph_steps or model.jit_compile):
+    if model.run_eagerly:
         return step
     if not backend.graph_steps:
-        return backend.compile_step(step, model.jit_compile)
+        if model.jit_compile:
+            return backend.compile_step(step, model.jit_compile)
+        if not backend.replay_steps:
+            return step
+        compile_step = _replay_step
+    else:
+        compile_step = backend.compile_step
     tracker = model._loss_tracker
     if tracker is not None:
         tracker._sync()  # what eager steps summed moves into the Variables first
@@ -44,7 +51,7 @@ def compiled(model, step, returns: str):
 
     # train_on_batch resets the metrics before each step: inside a traced step of its own that
     # is one more op of the graph, where eagerly it costs TensorFlow an op call per Variable.
-    functions = {False: backend.compile_step(body, model.jit_compile)}
+    functions = {False: compile_step(body, model.jit_compile)}
     state = {"warm": False}
 
     def run(data, reset_metrics=False):
@@ -55,9 +62,14 @@ def compiled(model, step, returns: str):
             return step(data)
         function = functions.get(reset_metrics)
         if function is None:
-            function = functions[reset_metrics] = backend.compile_step(resetting_body, model.jit_compile)
+            function = functions[reset_metrics] = compile_step(resetting_body, model.jit_compile)
         result = function(data)
         return result if returns == "outputs" else LazyLogs(lambda: pythonify(result))
 
     run.resets_metrics = True
+    run.functions = functions
     return run
+
+
+def _replay_step(fn, jit_compile=None):
+    return replayed(fn)
