@@ -85,8 +85,11 @@ class Variable(TensorOperators):
 
     @trainable.setter
     def trainable(self, value: bool) -> None:
+        from plugnet.layers import tracking
+
         self._trainable = bool(value)
         self._value = self._backend.set_trainable(self._value, self._trainable)
+        tracking.bump()  # what a step trains changed: replayed steps record again
 
     def numpy(self) -> np.ndarray:
         """A copy of the value as a NumPy array (changing it leaves the variable alone)."""

@@ -30,8 +30,7 @@ def rule(name):
     from plugnet.backends.numpy import autograd
 
     def call(g, out, *args):
-        autograd._wanted = [(i, autograd.Tensor(a, None)) for i, a in enumerate(args)
-                            if isinstance(a, np.ndarray) and a.dtype.kind in "fc"]
+        autograd._wanted = [a for a in args if isinstance(a, np.ndarray) and a.dtype.kind in "fc"]
         try:
             return autograd.RULES[name](g, out, *args)
         finally:

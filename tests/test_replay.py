@@ -279,3 +279,52 @@ def test_a_gan_step_with_two_tapes_replays_like_eager():
     for model_e, model_r in zip(eager_models[:2], replay_models[:2]):
         for a, b in zip(model_e.get_weights(), model_r.get_weights()):
             np.testing.assert_allclose(b, a, rtol=1e-6)
+
+
+class SplitAndJoin(layers.Layer):
+    """Ops with several results (split) and list arguments (concatenate) inside the taped region."""
+
+    def call(self, x):
+        left, right = ops.split(x, 2, axis=-1)
+        return ops.concatenate([ops.multiply(left, 2.0), right, left], axis=-1)
+
+
+def test_ops_with_several_results_and_list_arguments_replay_like_eager():
+    def make(run_eagerly):
+        plugnet.utils.set_random_seed(5)
+        inputs = layers.Input(shape=(6,))
+        hidden = layers.Dense(8, activation="tanh")(inputs)
+        joined = layers.Concatenate()([SplitAndJoin()(hidden), layers.LayerNormalization()(hidden)])
+        model = plugnet.Model(inputs, layers.Dense(2)(joined))
+        model.compile(optimizer=plugnet.optimizers.Adam(0.01), loss="mse", run_eagerly=run_eagerly)
+        return model
+
+    model, eager = make(False), make(True)
+    mine, theirs = train(model), train(eager)
+    np.testing.assert_allclose(mine[0], theirs[0], rtol=1e-6, atol=1e-7)
+    for a, b in zip(mine[1], theirs[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert all(programs(model))
+
+
+@pytest.mark.skipif(plugnet.backend.name() != "numpy", reason="the NumPy backend's tape is written out as code")
+def test_the_numpy_tape_is_written_out_as_forward_and_backward_code():
+    model = net("sgd", False)
+    train(model, steps=4)
+    (program,) = [p for p in programs(model) if p]
+    assert "pullback" in program.source and "gradient(" not in program.source
+
+
+def test_freezing_a_layer_between_steps_is_seen_by_the_replay():
+    model = net(plugnet.optimizers.SGD(0.1), False)
+    train(model, steps=5)
+    assert all(programs(model))
+    first = model.layers[0]
+    first.trainable = False
+    frozen = [w.copy() for w in first.get_weights()]
+    train(model, steps=5)
+    for before, after in zip(frozen, first.get_weights()):
+        np.testing.assert_array_equal(before, after)
+    first.trainable = True
+    train(model, steps=1)
+    assert not np.allclose(frozen[0], first.get_weights()[0])

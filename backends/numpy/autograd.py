@@ -99,7 +99,7 @@ _active = recorder.active
 RULES: dict[str, object] = {}
 """Backward rules by op name, filled by :func:`vjp`."""
 
-# While a backward rule runs: the tracked inputs of its op, as Node.parents.
+# While a backward rule runs: the values of its op's inputs that need their gradients.
 _wanted: list | tuple = ()
 
 
@@ -110,8 +110,8 @@ def wants(x) -> bool:
     constant): the tape discards them anyway, and for matmul or conv they cost
     as much as the forward pass.
     """
-    for _, tensor in _wanted:
-        if tensor._value is x:
+    for value in _wanted:
+        if value is x:
             return True
     return False
 
@@ -236,17 +236,7 @@ def recorded(forward, rule):
             return parents[0][1]  # an identity here (cast to its own dtype): nothing to record
 
         def backward(g):
-            global _wanted
-            _wanted = parents
-            try:
-                grads = rule(g, out, *raw)
-            finally:
-                _wanted = ()
-            if type(grads) is not tuple:
-                if len(raw) != 1:
-                    raise TypeError(f"backward rule of {name!r} must return a tuple of "
-                                    f"{len(raw)} gradients (one per positional argument)")
-                grads = (grads,)
+            grads = pullback([t._value for _, t in parents], g, out, *raw)
             if lists is None:
                 return grads
             flat_grads = []
@@ -259,9 +249,26 @@ def recorded(forward, rule):
 
         return recorder.result(out, parents, backward, kind=list)
 
+    def pullback(wanted, g, out, *raw):
+        """The rule's gradient for each positional argument of ``forward(*raw)`` (which gave ``out``),
+        computing those of the values in ``wanted``. Replayed steps call it directly."""
+        global _wanted
+        _wanted = wanted
+        try:
+            grads = rule(g, out, *raw)
+        finally:
+            _wanted = ()
+        if type(grads) is not tuple:
+            if len(raw) != 1:
+                raise TypeError(f"backward rule of {name!r} must return a tuple of "
+                                f"{len(raw)} gradients (one per positional argument)")
+            grads = (grads,)
+        return grads
+
     op.__name__ = name
     op.__doc__ = forward.__doc__
     op.__wrapped__ = forward
+    op.pullback = pullback
     return op
 
 

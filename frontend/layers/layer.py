@@ -303,6 +303,7 @@ class Layer:
                     self._frozen_variables.append(variable)
         for layer in self._sublayers():
             layer.trainable = value
+        tracking.bump()
 
     def get_weights(self) -> list:
         """Copies of the weights as NumPy arrays, in the order of :attr:`weights`."""

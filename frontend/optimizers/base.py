@@ -200,9 +200,12 @@ class Optimizer:
     @learning_rate.setter
     def learning_rate(self, learning_rate):
         if isinstance(learning_rate, LearningRateSchedule) or callable(learning_rate):
+            from plugnet.layers import tracking
+
             if isinstance(self._learning_rate, Variable):
                 self._variables.remove(self._learning_rate)
             self._learning_rate = learning_rate
+            tracking.bump()  # the step computes its rate differently: replayed steps record again
             return
         if not isinstance(self._learning_rate, Variable):
             raise TypeError(

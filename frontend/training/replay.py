@@ -33,11 +33,15 @@ replaying off.
 
 from __future__ import annotations
 
+import textwrap
 import types
 
 from plugnet import backend as _backend
 from plugnet import ops as _ops
+from plugnet.layers import tracking
 from plugnet.operators import TensorOperators
+from plugnet.training.replay_gradients import written_out
+from plugnet.variables import Variable
 
 # Ops that answer with facts of a tensor's type, not its values: the same for every batch of a
 # signature, so the recording keeps their answer and never replays them.
@@ -149,14 +153,20 @@ class _Object:
 
 
 class _Entry:
-    __slots__ = ("code", "key", "outputs", "pure", "uses")
+    """One recorded call. ``call`` keeps what rewriting it needs (see :mod:`.replay_gradients`):
+    ``(kind, fn or method name, receiver or source slot, positional arguments as (code, ref) pairs,
+    keyword arguments' code)``; a ref is ``("s", slot)``, ``("v", Variable)``, ``("l", [refs])`` or None."""
 
-    def __init__(self, code, key, outputs, uses, pure):
+    __slots__ = ("call", "code", "key", "outputs", "pure", "spec", "uses")
+
+    def __init__(self, code, key, outputs, uses, pure, call=None, spec=None):
         self.code = code  # the call, as Python source over slots s<k> and named constants
         self.key = key  # what two recordings compare
         self.outputs = outputs  # slots it assigns
         self.uses = uses  # slots it reads
         self.pure = pure  # an op: dropped when nothing reads its result
+        self.call = call
+        self.spec = spec  # an item of a list result: its (shape, dtype)
 
 
 class _Recording:
@@ -166,6 +176,7 @@ class _Recording:
         self.entries: list[_Entry] = []
         self.constants: list = []
         self.slots = 0
+        self.objects: dict = {}  # slot -> the backend object (a tape, a context) made there
         self.depth = 0  # >0 inside a recorded call: the backend's own calls are part of it
         self.refused: str | None = None
         self.retry = True  # whether a later recording may succeed where this one was refused
@@ -218,19 +229,22 @@ class _Recording:
         return name
 
     def arguments(self, args, kwargs, uses):
-        raw_args, codes, keys = [], [], []
+        """(raw positional args, raw keyword args, the call's argument source, its key, the positional
+        arguments as (code, ref) pairs, the keyword arguments' source)."""
+        raw_args, codes, keys, positional = [], [], [], []
         for a in args:
             raw, code, key = self.encode(a, uses)
             raw_args.append(raw)
             codes.append(code)
             keys.append(key)
-        raw_kwargs = {}
+            positional.append((code, _ref(a)))
+        raw_kwargs, kw_codes = {}, []
         for name, value in kwargs.items():
             raw, code, key = self.encode(value, uses)
             raw_kwargs[name] = raw
-            codes.append(f"{name}={code}")
+            kw_codes.append(f"{name}={code}")
             keys.append((name, key))
-        return raw_args, raw_kwargs, ", ".join(codes), tuple(keys)
+        return raw_args, raw_kwargs, ", ".join(codes + kw_codes), tuple(keys), positional, ", ".join(kw_codes)
 
     # -- results ------------------------------------------------------------------------------
 
@@ -249,12 +263,15 @@ class _Recording:
                     items.append(None)
                     continue
                 child = self.new_slot()
-                self.entries.append(_Entry(f"s{child} = s{slot}[{i}]", ("item", i), (child,), (slot,), True))
+                spec = (tuple(getattr(item, "shape", ())), getattr(item, "dtype", None))
+                self.entries.append(_Entry(f"s{child} = s{slot}[{i}]", ("item", i), (child,), (slot,), True,
+                                           call=("item", i, slot, (), ""), spec=spec))
                 items.append(self.wrap(item, child))
             return kind(items)
         if result is None:
             return None
         if hasattr(result, "__enter__"):
+            self.objects[slot] = result
             return _Object(result, self, slot)
         return Traced(result, self, slot)
 
@@ -262,7 +279,7 @@ class _Recording:
 
     def call(self, name, fn, args, kwargs, pure):
         uses: list = []
-        raw_args, raw_kwargs, code, key = self.arguments(args, kwargs, uses)
+        raw_args, raw_kwargs, code, key, positional, kw_code = self.arguments(args, kwargs, uses)
         self.depth += 1
         try:
             result = fn(*raw_args, **raw_kwargs)
@@ -275,13 +292,13 @@ class _Recording:
             return result
         slot = self.new_slot()
         self.entries.append(_Entry(f"s{slot} = {self.constant(fn)}({code})", (name, key), (slot,), tuple(uses),
-                                   pure))
+                                   pure, call=("op", fn, None, positional, kw_code)))
         return self.wrap(result, slot)
 
     def write(self, name, fn, args):
         """A Variable write or fused update: kept for its effect; the storage it returns is the Variable's own."""
         uses: list = []
-        raw_args, _, code, key = self.arguments(args, {}, uses)
+        raw_args, _, code, key, positional, _ = self.arguments(args, {}, uses)
         self.depth += 1
         try:
             result = fn(*raw_args)
@@ -289,23 +306,25 @@ class _Recording:
             self.depth -= 1
         if name.startswith("assign") and result is not raw_args[0]:
             self.refuse(f"the backend's {name} made a new storage instead of writing in place")
-        self.entries.append(_Entry(f"{self.constant(fn)}({code})", (name, key), (), tuple(uses), False))
+        self.entries.append(_Entry(f"{self.constant(fn)}({code})", (name, key), (), tuple(uses), False,
+                                   call=("write", fn, None, positional, "")))
         return result
 
     def call_method(self, obj, name, method, args, kwargs):
         uses = [obj._slot]
-        raw_args, raw_kwargs, code, key = self.arguments(args, kwargs, uses)
+        raw_args, raw_kwargs, code, key, positional, kw_code = self.arguments(args, kwargs, uses)
         self.depth += 1
         try:
             result = method(*raw_args, **raw_kwargs)
         finally:
             self.depth -= 1
+        call = ("method", name, obj._slot, positional, kw_code)
         if result is obj._obj:
-            self.entries.append(_Entry(f"s{obj._slot}.{name}({code})", (name, key), (), tuple(uses), False))
+            self.entries.append(_Entry(f"s{obj._slot}.{name}({code})", (name, key), (), tuple(uses), False, call))
             return obj
         slot = self.new_slot()
         self.entries.append(_Entry(f"s{slot} = s{obj._slot}.{name}({code})", (name, key), (slot,), tuple(uses),
-                                   False))
+                                   False, call))
         return self.wrap(result, slot, numbers_are_data=False)
 
     # -- the function ---------------------------------------------------------------------------
@@ -319,19 +338,32 @@ class _Recording:
         _, out_code, _ = self.encode(outputs, uses)
         live = set(uses)
         kept = []
-        for entry in reversed(self.entries):
+        for entry in reversed(written_out(self)):
             if entry.pure and not live.intersection(entry.outputs):
                 continue
             live.update(entry.uses)
             kept.append(entry.code)
         params = ", ".join(f"s{i}" for i in range(n_inputs))
-        body = "\n".join(f"    {line}" for line in reversed(kept))
+        body = "\n".join(textwrap.indent(code, "    ") for code in reversed(kept))
         source = f"def replay({params}):\n{body}\n    return {out_code}\n"
         namespace = dict(self.constants)
         exec(compile(source, "<plugnet replayed step>", "exec"), namespace)
         replay = namespace["replay"]
         replay.source = source
         return replay
+
+
+def _ref(x):
+    """Where an argument's gradient would go: a slot, a Variable, a list of those, or None."""
+    kind = type(x)
+    if kind is Traced:
+        return ("s", x._slot)
+    if isinstance(x, Variable):
+        return ("v", x)
+    if kind is list or kind is tuple:
+        refs = [_ref(item) for item in x]
+        return ("l", refs) if any(refs) else None
+    return None
 
 
 def _constant_key(value):
@@ -515,8 +547,16 @@ class ReplayedStep:
         # signature -> (recordings so far, the last recording): holding that recording keeps its
         # constants alive, so no object of the next one can reuse their ids and pass for them.
         self._pending: dict = {}
+        self._version = tracking._version
 
     def __call__(self, data):
+        if tracking._version != self._version:
+            # A layer or Variable was added, or frozen, or an optimizer's rate became a schedule:
+            # what the step does may have changed, so every signature records again.
+            self.programs.clear()
+            self.reasons.clear()
+            self._pending.clear()
+            self._version = tracking._version
         leaves: list = []
         signature = _signature(data, leaves)
         program = self.programs.get(signature, False)
