@@ -7,7 +7,7 @@ import functools
 import numpy as np
 
 from plugnet import initializers, ops, registry
-from plugnet.dtypes import floatx, standardize_dtype
+from plugnet.dtypes import floatx, is_float, standardize_dtype
 from plugnet.losses.loss import as_tensor, divide_no_nan, snake_case, squeeze_or_expand_to_same_rank
 from plugnet.variables import Variable
 
@@ -83,7 +83,10 @@ class Metric:
 
     def reset_state(self) -> None:
         for variable in self._variables:
-            variable.assign(_host_zeros(variable.shape, variable.dtype))
+            if variable.shape:
+                variable.assign(_host_zeros(variable.shape, variable.dtype))
+            else:  # a Python number: no conversion for backends to make
+                variable.assign(0.0 if is_float(variable.dtype) else 0)
 
     def update_state(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must implement update_state().")

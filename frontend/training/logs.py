@@ -20,6 +20,8 @@ def to_python(value):
     """A metric value as a Python number (a NumPy array when it is not a scalar)."""
     if isinstance(value, (int, float)):
         return value
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        return value.item()  # a scalar ndarray or torch tensor: one call, as a hand-written loop makes
     array = np.asarray(ops.convert_to_numpy(value) if ops.is_tensor(value) else value)
     return array.item() if array.ndim == 0 else array
 

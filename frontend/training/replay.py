@@ -529,8 +529,15 @@ def _signature(data, leaves: list):
         return (dict, tuple((key, _signature(value, leaves)) for key, value in data.items()))
     if data is None:
         return None
-    leaves.append(data)
-    return (kind, tuple(getattr(data, "shape", ())), getattr(data, "dtype", None), getattr(data, "device", None))
+    return _leaf_signature(data, leaves)
+
+
+def _leaf_signature(x, leaves: list):
+    kind = type(x)
+    if kind is tuple or kind is list or kind is dict:
+        return _signature(x, leaves)
+    leaves.append(x)
+    return (kind, tuple(getattr(x, "shape", ())), getattr(x, "dtype", None), getattr(x, "device", None))
 
 
 class ReplayedStep:
@@ -558,7 +565,10 @@ class ReplayedStep:
             self._pending.clear()
             self._version = tracking._version
         leaves: list = []
-        signature = _signature(data, leaves)
+        if type(data) is tuple:  # (x, y) or (x, y, sample_weight) of tensors: the usual batch, keyed fast
+            signature = tuple(None if x is None else _leaf_signature(x, leaves) for x in data)
+        else:
+            signature = _signature(data, leaves)
         program = self.programs.get(signature, False)
         if program:
             return program(*leaves)
