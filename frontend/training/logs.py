@@ -20,8 +20,18 @@ def to_python(value):
     """A metric value as a Python number (a NumPy array when it is not a scalar)."""
     if isinstance(value, (int, float)):
         return value
-    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
-        return value.item()  # a scalar ndarray or torch tensor: one call, as a hand-written loop makes
+    # Methods are looked up on the class: a TensorFlow tensor answers a missing attribute slowly,
+    # and its generic conversion costs several times its own .numpy().
+    kind = type(value)
+    item = getattr(kind, "item", None)
+    if item is not None:
+        if getattr(value, "ndim", None) == 0:
+            return item(value)  # a scalar ndarray or torch tensor: one call, as a hand-written loop makes
+    else:
+        to_numpy = getattr(kind, "numpy", None)
+        if to_numpy is not None:
+            array = np.asarray(to_numpy(value))
+            return array.item() if array.ndim == 0 else array
     array = np.asarray(ops.convert_to_numpy(value) if ops.is_tensor(value) else value)
     return array.item() if array.ndim == 0 else array
 

@@ -467,7 +467,7 @@ def _record(step, data, backend):
     """Run ``step(data)`` for real, recording: returns (its result, the recording, the inputs' structure)."""
     global _active
     recording = _Recording()
-    flat, rebuild = _flatten(data)
+    flat, rebuild = flatten(data)
     inputs = [recording.wrap(x, recording.new_slot()) if x is not None else None for x in flat]
     patch = _patch(backend)
     saved = {name: getattr(backend, name) for name in patch}
@@ -496,11 +496,11 @@ def _plain_structure(x):
     return x
 
 
-def _flatten(data):
+def flatten(data):
     """The leaves of ``data`` (nested tuples, lists and dicts) and a function rebuilding it."""
     kind = type(data)
     if kind is tuple or kind is list:
-        parts = [_flatten(item) for item in data]
+        parts = [flatten(item) for item in data]
         leaves = [leaf for p in parts for leaf in p[0]]
         sizes = [len(p[0]) for p in parts]
 
@@ -514,9 +514,19 @@ def _flatten(data):
         return leaves, rebuild
     if kind is dict:
         keys = list(data)
-        leaves, rebuild_values = _flatten([data[key] for key in keys])
+        leaves, rebuild_values = flatten([data[key] for key in keys])
         return leaves, lambda flat: dict(zip(keys, rebuild_values(flat)))
     return [data], lambda flat: flat[0]
+
+
+def structure_of(data):
+    """A hashable key of ``data``'s nesting, with where its None leaves are."""
+    kind = type(data)
+    if kind is tuple or kind is list:
+        return (kind, tuple(structure_of(item) for item in data))
+    if kind is dict:
+        return (dict, tuple((key, structure_of(value)) for key, value in data.items()))
+    return data is None
 
 
 def _signature(data, leaves: list):
