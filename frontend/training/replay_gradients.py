@@ -196,6 +196,10 @@ class _Rewrite:
                 for position, j, ref in into:
                     value = f"r[{position}]" if j is None else f"{self.name(_item)}(r[{position}], {j})"
                     add(ref[1] if ref[0] == "s" else ("v", id(ref[1])), value)
+                # Each gradient is read once, by the op that made its value: freeing it here lets the
+                # next ops reuse its memory while it is still in the caches, as the tape's walk does.
+                consumed = [grad(out)] if parts is None else [grad(s) for _, s, _ in live]
+                lines.append(f"    {' = '.join(consumed + ['r'])} = None")
                 uses.update(e.uses)
                 uses.add(out)
         results = []
