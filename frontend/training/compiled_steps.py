@@ -1,6 +1,9 @@
-"""A model's steps as the backend runs them: eager, compiled, or traced into a graph.
+"""A model's steps as the backend runs them: eager, compiled, traced into a graph, or replayed.
 
 ``Backend.compile_step(fn, jit_compile)`` compiles a step. A backend with
+``replay_steps`` (NumPy, torch) replays it instead, unless ``jit_compile`` asks
+for its compiler (:mod:`plugnet.training.replay`): the same protocol as a
+graph, with the recording as the trace. A backend with
 ``graph_steps`` (TensorFlow's ``tf.function``, JAX's ``jax.jit``) runs the
 step's Python only while tracing, so the traced body must return tensors (the
 metric results, or the outputs) and keep every sum in Variables: the loss

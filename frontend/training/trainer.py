@@ -12,9 +12,10 @@ custom training loop is::
 
 so it runs unchanged on every backend. ``make_train_function`` hands it to
 the backend to compile (:mod:`plugnet.training.compiled_steps`): TensorFlow
-traces it into a ``tf.function`` by default, torch compiles it with
-``jit_compile=True``, and NumPy runs it eagerly; ``run_eagerly=True`` keeps
-every backend eager.
+traces it into a ``tf.function`` by default; NumPy and torch replay it
+(:mod:`plugnet.training.replay`: its backend calls recorded once, then run
+without its Python), and torch compiles it with ``jit_compile=True``;
+``run_eagerly=True`` keeps every backend eager.
 
 Per step, ``fit`` does no more than: take the next slice of the data, convert
 it to tensors, run the step, and call the callbacks that act per batch.
@@ -125,7 +126,7 @@ class Trainer:
                 output, or a dict by output name. ``"accuracy"`` picks binary,
                 categorical or sparse categorical accuracy from the loss and shapes.
             weighted_metrics: metrics that also take ``sample_weight``/``class_weight``.
-            run_eagerly: never compile the step (the NumPy backend always runs eagerly).
+            run_eagerly: run the step's Python on every call: never trace, replay or compile it.
             steps_per_execution: run this many batches per call of the step
                 function; batch-level callbacks are called once per group.
             jit_compile: ``"auto"``, True or False: whether a compiling backend
