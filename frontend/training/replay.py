@@ -347,7 +347,9 @@ class _Recording:
         body = "\n".join(textwrap.indent(code, "    ") for code in reversed(kept))
         source = f"def replay({params}):\n{body}\n    return {out_code}\n"
         namespace = dict(self.constants)
-        exec(compile(source, "<plugnet replayed step>", "exec"), namespace)
+        # The source holds only slot names, constant names and identifiers the frontend called:
+        # every value, a user's string included, is a constant of the namespace.
+        exec(compile(source, "<plugnet replayed step>", "exec"), namespace)  # noqa: S102
         replay = namespace["replay"]
         replay.source = source
         return replay
