@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from plugnet.plugins.nest import PerStructure
 from plugnet.variables import Variable
 
 try:
@@ -102,6 +103,11 @@ def compile_step(fn, jit_compile=None):
     ``jit_compile`` is True. Shapes stay concrete (no ``reduce_retracing``): layers,
     losses and metrics then see real batch sizes, at the price of one more trace for
     a smaller last batch. Autograph is off: plugnet's steps branch on Python values
-    only, and converting them would only slow tracing down."""
-    return tf.function(fn, jit_compile=None if jit_compile is None else bool(jit_compile),
-                       reduce_retracing=False, autograph=False)
+    only, and converting them would only slow tracing down.
+
+    ``fn`` takes one batch (tensors in tuples, lists and dicts); the result takes it too."""
+    xla = None if jit_compile is None else bool(jit_compile)
+    # Called with the batch's tensors as positional arguments: a tf.function pays on every call for
+    # each level of nesting of its arguments (about 40 us for (x, y, None) against x, y).
+    return PerStructure(fn, lambda flat_fn: tf.function(flat_fn, jit_compile=xla, reduce_retracing=False,
+                                                        autograph=False))

@@ -408,6 +408,9 @@ def variable(value, dtype, trainable):
 
 
 def _assignable(storage, value):
+    kind = type(value)
+    if (kind is int and not storage.dtype.is_bool) or (kind is float and storage.dtype.is_floating):
+        return tf.constant(value, storage.dtype)  # a counter's 1, a reset's 0: no cast op
     value = tensor(value)
     return value if value.dtype is storage.dtype else tf.cast(value, storage.dtype)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from plugnet import backend as _backend
 from plugnet.training.logs import LazyLogs, pythonify
-from plugnet.training.replay import flatten, replayed, structure_of
+from plugnet.training.replay import replayed
 
 
 def compiled(model, step, returns: str):
@@ -36,7 +36,7 @@ def compiled(model, step, returns: str):
             return step
         compile_step = _replay_step
     else:
-        compile_step = _flat_arguments(backend.compile_step)
+        compile_step = backend.compile_step
     tracker = model._loss_tracker
     if tracker is not None:
         tracker._sync()  # what eager steps summed moves into the Variables first
@@ -76,41 +76,3 @@ def compiled(model, step, returns: str):
 
 def _replay_step(fn, jit_compile=None):
     return replayed(fn)
-
-
-def _flat_arguments(compile_step):
-    """``compile_step`` for functions of one batch, called with the batch's tensors as positional
-    arguments: ``tf.function`` pays on every call for each level of nesting in its arguments
-    (about 40 microseconds for ``(x, y, None)`` against ``x, y``), so the batch is taken apart
-    outside and put together again inside, once per structure while tracing."""
-
-    def compile_flat(fn, jit_compile=None):
-        by_structure: dict = {}
-
-        def call(data):
-            leaves, rebuild = flatten(data)
-            structure = structure_of(data)
-            entry = by_structure.get(structure)
-            if entry is None:
-                present = [i for i, leaf in enumerate(leaves) if leaf is not None]
-                entry = by_structure[structure] = (
-                    compile_step(_taking_leaves(fn, rebuild, len(leaves), present), jit_compile), present)
-            function, present = entry
-            return function(*[leaves[i] for i in present])
-
-        return call
-
-    return compile_flat
-
-
-def _taking_leaves(fn, rebuild, count, present):
-    """``fn`` of a batch, as a function of the batch's tensors (``present``: where they go among its
-    ``count`` leaves; the others are None)."""
-
-    def flat_fn(*tensors):
-        leaves = [None] * count
-        for i, tensor in zip(present, tensors):
-            leaves[i] = tensor
-        return fn(rebuild(leaves))
-
-    return flat_fn

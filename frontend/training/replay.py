@@ -40,6 +40,7 @@ from plugnet import backend as _backend
 from plugnet import ops as _ops
 from plugnet.layers import tracking
 from plugnet.operators import TensorOperators
+from plugnet.plugins.nest import flatten
 from plugnet.training.replay_gradients import written_out
 from plugnet.variables import Variable
 
@@ -138,18 +139,28 @@ class _Object:
         self._recording = recording
         self._slot = slot
 
+    def _recording_now(self) -> bool:
+        """Calls are recorded while the step that made the object records, not after (a tape kept
+        by the user and asked again later)."""
+        return self._recording is _active and not _active.depth
+
     def __getattr__(self, name):
         method = getattr(self._obj, name)
-        if not callable(method):
+        if not callable(method) or not self._recording_now():
             return method
         return lambda *args, **kwargs: self._recording.call_method(self, name, method, args, kwargs)
 
     def __enter__(self):
-        self._recording.call_method(self, "__enter__", self._obj.__enter__, (), {})
+        if self._recording_now():
+            self._recording.call_method(self, "__enter__", self._obj.__enter__, (), {})
+        else:
+            self._obj.__enter__()
         return self
 
     def __exit__(self, *exc_info):
-        return self._recording.call_method(self, "__exit__", self._obj.__exit__, exc_info, {})
+        if self._recording_now():
+            return self._recording.call_method(self, "__exit__", self._obj.__exit__, exc_info, {})
+        return self._obj.__exit__(*exc_info)
 
 
 class _Entry:
@@ -496,39 +507,6 @@ def _plain_structure(x):
     if kind is dict:
         return {key: _plain_structure(value) for key, value in x.items()}
     return x
-
-
-def flatten(data):
-    """The leaves of ``data`` (nested tuples, lists and dicts) and a function rebuilding it."""
-    kind = type(data)
-    if kind is tuple or kind is list:
-        parts = [flatten(item) for item in data]
-        leaves = [leaf for p in parts for leaf in p[0]]
-        sizes = [len(p[0]) for p in parts]
-
-        def rebuild(flat):
-            out, start = [], 0
-            for (_, sub), size in zip(parts, sizes):
-                out.append(sub(flat[start:start + size]))
-                start += size
-            return kind(out)
-
-        return leaves, rebuild
-    if kind is dict:
-        keys = list(data)
-        leaves, rebuild_values = flatten([data[key] for key in keys])
-        return leaves, lambda flat: dict(zip(keys, rebuild_values(flat)))
-    return [data], lambda flat: flat[0]
-
-
-def structure_of(data):
-    """A hashable key of ``data``'s nesting, with where its None leaves are."""
-    kind = type(data)
-    if kind is tuple or kind is list:
-        return (kind, tuple(structure_of(item) for item in data))
-    if kind is dict:
-        return (dict, tuple((key, structure_of(value)) for key, value in data.items()))
-    return data is None
 
 
 def _signature(data, leaves: list):
