@@ -328,3 +328,17 @@ def test_freezing_a_layer_between_steps_is_seen_by_the_replay():
     first.trainable = True
     train(model, steps=1)
     assert not np.allclose(frozen[0], first.get_weights()[0])
+
+
+@pytest.mark.parametrize("schedule", [
+    lambda: plugnet.optimizers.schedules.ExponentialDecay(0.1, decay_steps=2, decay_rate=0.5),
+    lambda: plugnet.optimizers.schedules.PiecewiseConstantDecay([3, 6], [0.1, 0.05, 0.01]),
+])
+def test_a_learning_rate_schedule_advances_in_replayed_steps(schedule):
+    """The schedule reads the optimizer's step counter (a Variable) in every replay."""
+    replayed_run = train(model := net(plugnet.optimizers.SGD(schedule()), False), steps=10)
+    eager_run = train(net(plugnet.optimizers.SGD(schedule()), True), steps=10)
+    assert all(programs(model))
+    np.testing.assert_allclose(replayed_run[0], eager_run[0], rtol=1e-6, atol=1e-7)
+    for mine, theirs in zip(replayed_run[1], eager_run[1]):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-6, atol=1e-7)
