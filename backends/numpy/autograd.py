@@ -151,6 +151,11 @@ class _Saved:
         return len(self._store)
 
 
+def recording() -> bool:
+    """Whether a tape records now (a forward pass may then keep what its backward rule reuses)."""
+    return bool(_active)
+
+
 _saved = _Saved()
 save = _saved.save
 """``save(out, value) -> out``: keep ``value`` for the backward rule of the op that returns ``out``."""

@@ -396,34 +396,39 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format="chan
     out = xp[windows.tap(windows.taps[0])].copy()
     for tap in windows.taps[1:]:
         np.maximum(out, xp[windows.tap(tap)], out=out)
-    return _restore(out, call.channels_first)
+    result = _restore(out, call.channels_first)
+    if autograd.recording():
+        # Which tap wins each window, found while the input is still in the caches: the backward
+        # rule then reads these masks (a bit per output element and tap) instead of the input again.
+        autograd.save(result, list(_winners(windows, xp, out)))
+    return result
+
+
+def _winners(windows, xp, out):
+    """``(tap, mask)`` per tap of the window: where that tap is the window's first maximum (in
+    row-major window order, as TensorFlow gives the gradient)."""
+    taps = windows.taps
+    hit = np.equal(xp[windows.tap(taps[0])], out)
+    free = np.logical_not(hit)
+    yield taps[0], hit
+    for index, tap in enumerate(taps[1:], 2):
+        hit = np.equal(xp[windows.tap(tap)], out)
+        np.logical_and(hit, free, out=hit)
+        if index < len(taps):
+            np.logical_xor(free, hit, out=free)  # hit lies within free: this clears it
+        yield tap, hit
 
 
 @vjp(max_pool)
 def _(g, out, inputs, pool_size, strides=None, padding="valid", data_format="channels_last"):
     call = _PoolCall("max_pool", inputs, pool_size, strides, padding, data_format)
     windows, x = call.windows, call.x
+    winners = autograd.saved(out)  # kept by the forward pass, in channels_last layout
     if call.channels_first:
         g, out = np.moveaxis(g, 1, -1), np.moveaxis(out, 1, -1)
-    xp = windows.pad(x, _lowest(x.dtype))
-    taps = windows.taps
-    hit = np.empty(out.shape, bool)
-
-    def parts():
-        # The first tap (in row-major window order) equal to the maximum takes the gradient, as in
-        # TensorFlow. `free` marks the windows whose maximum is not yet claimed; the first tap
-        # claims without looking and the last one updates nothing after it.
-        np.equal(xp[windows.tap(taps[0])], out, out=hit)
-        free = np.logical_not(hit)
-        yield taps[0], g, hit
-        for index, tap in enumerate(taps[1:], 2):
-            np.equal(xp[windows.tap(tap)], out, out=hit)
-            np.logical_and(hit, free, out=hit)
-            if index < len(taps):
-                np.logical_xor(free, hit, out=free)  # hit lies within free: this clears it
-            yield tap, g, hit
-
-    dx = windows.fold(parts(), x.shape[0], x.shape[-1:], x.dtype)
+    if winners is None:
+        winners = _winners(windows, windows.pad(x, _lowest(x.dtype)), out)
+    dx = windows.fold(((tap, g, hit) for tap, hit in winners), x.shape[0], x.shape[-1:], x.dtype)
     return _restore(dx, call.channels_first), None, None, None, None
 
 
