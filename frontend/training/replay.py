@@ -352,8 +352,13 @@ class _Recording:
         for entry in reversed(written_out(self)):
             if entry.pure and not live.intersection(entry.outputs):
                 continue
+            # Walking backwards, the first entry that reads a slot is its last reader: the slot is
+            # let go right after it, so a tensor (and, on torch, the graph it holds) is freed as
+            # soon as the eager step would free it, not when the whole step returns.
+            done = [f"s{slot}" for slot in sorted(set(entry.uses) | set(entry.outputs))
+                    if slot not in live and slot >= n_inputs]
             live.update(entry.uses)
-            kept.append(entry.code)
+            kept.append(entry.code + (f"\n{' = '.join(done)} = None" if done else ""))
         params = ", ".join(f"s{i}" for i in range(n_inputs))
         body = "\n".join(textwrap.indent(code, "    ") for code in reversed(kept))
         source = f"def replay({params}):\n{body}\n    return {out_code}\n"
