@@ -288,14 +288,18 @@ class _Recording:
 
     # -- the three kinds of call ----------------------------------------------------------------
 
+    def run(self, fn, args, kwargs):
+        """``fn(*args, **kwargs)`` for real; what it calls in turn belongs to it and is not recorded."""
+        self.depth += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self.depth -= 1
+
     def call(self, name, fn, args, kwargs, pure):
         uses: list = []
         raw_args, raw_kwargs, code, key, positional, kw_code = self.arguments(args, kwargs, uses)
-        self.depth += 1
-        try:
-            result = fn(*raw_args, **raw_kwargs)
-        finally:
-            self.depth -= 1
+        result = self.run(fn, raw_args, raw_kwargs)
         if name in STATIC_OPS:
             return result
         if name in HOST_OPS:
@@ -310,11 +314,7 @@ class _Recording:
         """A Variable write or fused update: kept for its effect; the storage it returns is the Variable's own."""
         uses: list = []
         raw_args, _, code, key, positional, _ = self.arguments(args, {}, uses)
-        self.depth += 1
-        try:
-            result = fn(*raw_args)
-        finally:
-            self.depth -= 1
+        result = self.run(fn, raw_args, {})
         if name.startswith("assign") and result is not raw_args[0]:
             self.refuse(f"the backend's {name} made a new storage instead of writing in place")
         self.entries.append(_Entry(f"{self.constant(fn)}({code})", (name, key), (), tuple(uses), False,
@@ -324,11 +324,7 @@ class _Recording:
     def call_method(self, obj, name, method, args, kwargs):
         uses = [obj._slot]
         raw_args, raw_kwargs, code, key, positional, kw_code = self.arguments(args, kwargs, uses)
-        self.depth += 1
-        try:
-            result = method(*raw_args, **raw_kwargs)
-        finally:
-            self.depth -= 1
+        result = self.run(method, raw_args, raw_kwargs)
         call = ("method", name, obj._slot, positional, kw_code)
         if result is obj._obj:
             self.entries.append(_Entry(f"s{obj._slot}.{name}({code})", (name, key), (), tuple(uses), False, call))
