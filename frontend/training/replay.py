@@ -407,11 +407,14 @@ def _traced_op(name, fn):
 
 
 def _plain(x):
+    """``x`` with its Traced tensors (in tuples, lists and dicts too) replaced by their values."""
     kind = type(x)
     if kind is Traced:
         return x._value
     if kind is list or kind is tuple:
         return kind(_plain(item) for item in x)
+    if kind is dict:
+        return {key: _plain(value) for key, value in x.items()}
     return x
 
 
@@ -496,18 +499,7 @@ def _record(step, data, backend):
         for name, value in saved.items():
             setattr(backend, name, value)
         _backend._activate(backend)
-    return _plain_structure(result), recording, inputs, result
-
-
-def _plain_structure(x):
-    kind = type(x)
-    if kind is Traced:
-        return x._value
-    if kind is list or kind is tuple:
-        return kind(_plain_structure(item) for item in x)
-    if kind is dict:
-        return {key: _plain_structure(value) for key, value in x.items()}
-    return x
+    return _plain(result), recording, inputs, result
 
 
 def _signature(data, leaves: list):
